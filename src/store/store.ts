@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream';
+
+/** One object in the bucket, keys relative to the destination prefix. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** The store's own clock: compare only with other times from the same store. */
+  lastModified: Date;
+}
+
+/** An upload that was started and never completed or aborted (a multipart upload, a temp file). */
+export interface PendingUpload {
+  key: string;
+  /** Store-specific handle (an S3 UploadId, a temp file name). */
+  id: string;
+  initiated: Date;
+}
+
+/**
+ * The destination, in our words. Nothing outside src/store imports `@aws-sdk/*`.
+ * Keys are relative to the destination prefix and already sanitised by the caller;
+ * an implementation still refuses a key that would leave the prefix.
+ *
+ * Errors are ArchiveErrors classified once here: access denied / missing bucket are `fatal`,
+ * throttling, 5xx and network errors are `retryable`, anything else is `file`.
+ */
+export interface BucketStore {
+  /** Where the objects go, without credentials, e.g. `s3://team-logs/dcs-runlogs/`. */
+  readonly location: string;
+  /** Confirms the destination exists and is reachable (fatal error otherwise). No writes. */
+  check(signal?: AbortSignal): Promise<void>;
+  /**
+   * Streams `body` to `key` (multipart above one part). On any failure, or when `signal` aborts,
+   * the partial upload is aborted, nothing is left at `key` by this call, and the error is thrown.
+   * Resolves with the number of bytes the store accepted.
+   */
+  upload(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<{ bytes: number }>;
+  /** Writes a small object whole (records, manifests, reports). */
+  put(key: string, body: string | Uint8Array, options?: { contentType?: string; signal?: AbortSignal }): Promise<void>;
+  /** Reads a small object whole; undefined when it does not exist. */
+  get(key: string, signal?: AbortSignal): Promise<{ body: Buffer; lastModified: Date } | undefined>;
+  /** Opens an object for streaming reads (deep verification); undefined when it does not exist. */
+  read(key: string, signal?: AbortSignal): Promise<Readable | undefined>;
+  head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
+  /** Every object whose key starts with `prefix`, in key order; `startAfter` skips keys ≤ it. */
+  list(prefix: string, options?: { startAfter?: string; signal?: AbortSignal }): AsyncIterable<StoredObject>;
+  delete(key: string, signal?: AbortSignal): Promise<void>;
+  /** Uploads under `prefix` that were started and never finished. */
+  listPendingUploads(prefix: string, signal?: AbortSignal): Promise<PendingUpload[]>;
+  abortPendingUpload(upload: PendingUpload, signal?: AbortSignal): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
