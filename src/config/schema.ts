@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * The configuration's shape and defaults. Every key is documented in config/default.yaml;
+ * keep the two in step (a test compares them).
+ */
+
+export const KEY_PLACEHOLDERS = [
+  'projectId',
+  'instanceId',
+  'instanceName',
+  'date',
+  'yyyy',
+  'mm',
+  'dd',
+  'fileName',
+  'groupName',
+  'replicationIp',
+  'logId',
+] as const;
+
+const instanceId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an instance id: letters, digits, ".", "_" or "-" (a UUID in DCS)');
+
+const instanceEntry = z.union([
+  instanceId.transform((id) => ({ id, name: undefined as string | undefined })),
+  z.strictObject({ id: instanceId, name: z.string().min(1).max(200).optional() }),
+]);
+
+const seconds = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
+
+export const configSchema = z.strictObject({
+  dcs: z
+    .strictObject({
+      region: z
+        .string()
+        .regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'a Huawei Cloud region such as cn-north-4 or ap-southeast-1')
+        .default('cn-north-4'),
+      endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
+      projectId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a project id (32 hex characters in Huawei Cloud)')
+        .nullable()
+        .default(null),
+      allowHttp: z.boolean().default(false),
+      retry: z
+        .strictObject({
+          attempts: z.number().int().min(1).max(20).default(5),
+          baseDelayMs: z.number().int().min(1).max(60_000).default(500),
+          maxDelayMs: z.number().int().min(1).max(600_000).default(30_000),
+        })
+        .prefault({}),
+      timeouts: z
+        .strictObject({
+          connectSeconds: seconds(1, 300, 10),
+          headersSeconds: seconds(1, 600, 30),
+          bodySeconds: seconds(1, 3600, 60),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  instances: z.array(instanceEntry).default([]),
+  collect: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      waitSeconds: seconds(0, 86_400, 300),
+    })
+    .prefault({}),
+  archive: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(8),
+      includeOpenDay: z.boolean().default(false),
+      keyTemplate: z.string().min(1).max(512).default('{instanceId}/{date}/{fileName}'),
+      compression: z.enum(['none', 'gzip']).default('none'),
+      partSizeMiB: z.number().int().min(5).max(512).default(8),
+    })
+    .prefault({}),
+  destination: z
+    .strictObject({
+      url: z.string().regex(/^(s3|file):\/\/./, 's3://bucket/prefix/ or file:///path/'),
+      endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
+      region: z.string().min(1).default('us-east-1'),
+      forcePathStyle: z.boolean().default(false),
+    }),
+  schedule: z
+    .strictObject({
+      cron: z.string().min(1).default('17 3 * * *'),
+      timezone: z.string().min(1).default('UTC'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type InstanceRef = Config['instances'][number];
