@@ -1,0 +1,71 @@
+/** What the bucket holds about each archived file: the record, the manifest and the run report. */
+
+export const SCHEMA_VERSION = 1;
+
+/** One per archived file, written only after its object was verified. */
+export interface ArchiveRecord {
+  schemaVersion: typeof SCHEMA_VERSION;
+  projectId: string;
+  instanceId: string;
+  /** The listing item that was archived. */
+  logId: string;
+  fileName: string;
+  groupName: string;
+  replicationIp: string;
+  /** The day the file covers, yyyy-MM-dd. */
+  date: string;
+  /** The object's key, relative to the destination prefix. */
+  key: string;
+  /** Source bytes. */
+  bytes: number;
+  /** Bytes of the stored object (differs from `bytes` when compressed). */
+  storedBytes: number;
+  /** Hex SHA-256 of the source bytes. */
+  sha256: string;
+  compression: 'none' | 'gzip';
+  /** The day was still open when the file was collected or archived: a later, complete file replaces it. */
+  partial: boolean;
+  archivedAt: string;
+  runId: string;
+  /**
+   * Other listing items for the same file that were seen to be no larger than this one
+   * (re-collections). Remembered so they are not probed again on every pass.
+   */
+  knownLogIds: string[];
+}
+
+export interface Manifest {
+  schemaVersion: typeof SCHEMA_VERSION;
+  projectId: string;
+  instanceId: string;
+  generatedAt: string;
+  entries: ArchiveRecord[];
+}
+
+/** The identity of a file: one per replica per day, whatever its listing id. */
+export function identityOf(file: { instanceId: string; date: string; fileName: string }): string {
+  return `${file.instanceId}\u0000${file.date}\u0000${file.fileName}`;
+}
+
+/** Reads a record written by any version of this tool; undefined (with why) when it is not one. */
+export function parseRecord(text: string): ArchiveRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const r = value as Record<string, unknown>;
+  if (r.schemaVersion !== SCHEMA_VERSION) return `schemaVersion ${JSON.stringify(r.schemaVersion)} is not ${SCHEMA_VERSION}`;
+  for (const field of ['projectId', 'instanceId', 'logId', 'fileName', 'groupName', 'replicationIp', 'date', 'key', 'sha256', 'archivedAt', 'runId']) {
+    if (typeof r[field] !== 'string') return `field ${field} is missing or not a string`;
+  }
+  for (const field of ['bytes', 'storedBytes']) {
+    if (typeof r[field] !== 'number' || !Number.isSafeInteger(r[field]) || (r[field] as number) < 0) return `field ${field} is not a byte count`;
+  }
+  if (r.compression !== 'none' && r.compression !== 'gzip') return 'field compression is not none or gzip';
+  if (typeof r.partial !== 'boolean') return 'field partial is not a boolean';
+  const knownLogIds = Array.isArray(r.knownLogIds) ? r.knownLogIds.filter((id): id is string => typeof id === 'string') : [];
+  return { ...(r as unknown as ArchiveRecord), knownLogIds };
+}
