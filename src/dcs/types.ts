@@ -25,6 +25,12 @@ export interface RunLogListing {
   malformed: MalformedItem[];
   /** Pages fetched, for the report and the benchmarks. */
   pages: number;
+  /**
+   * Set when paging stopped before every item was known to be seen (the page cap, a server that
+   * kept answering the same items, fewer items than it reported). Files beyond it were not seen:
+   * the report should say so.
+   */
+  incomplete?: { reason: 'max-pages' | 'no-progress' | 'short'; message: string };
 }
 
 export interface Replica {
