@@ -13,6 +13,8 @@ export interface RetryEffects {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   signal?: AbortSignal;
+  /** Narrows which failures are tried again; by default every `retryable` one. */
+  shouldRetry?: (error: unknown) => boolean;
   /** Told before each pause: which attempt failed, the error and the delay chosen. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
@@ -35,7 +37,8 @@ export async function withRetry<T>(policy: RetryPolicy, effects: RetryEffects, f
     try {
       return await fn(attempt);
     } catch (error) {
-      if (failureKind(error) !== 'retryable' || attempt >= policy.attempts || effects.signal?.aborted) throw error;
+      const retry = effects.shouldRetry ? effects.shouldRetry(error) : failureKind(error) === 'retryable';
+      if (!retry || attempt >= policy.attempts || effects.signal?.aborted) throw error;
       const retryAfterMs = isArchiveError(error) ? error.retryAfterMs : undefined;
       const delayMs = backoffDelay(policy, attempt, effects.random, retryAfterMs);
       effects.onRetry?.({ attempt, delayMs, error });

@@ -1,0 +1,324 @@
+import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Config, InstanceRef } from './config/schema.js';
+import type { DcsApi, RunLog } from './dcs/types.js';
+import { AbortedError, ArchiveError, errorMessage, failureKind, type FailureKind } from './errors.js';
+import type { EventSink } from './events.js';
+import { planInstance, type Plan, type PlanInput } from './plan/planner.js';
+import { recordKey, runReportKey } from './plan/keys.js';
+import { loadInstanceRecords, rebuildManifest, type InstanceRecords } from './records/instance-records.js';
+import { identityOf, type ArchiveRecord } from './records/record.js';
+import { summarise, type InstanceReport, type RunReport } from './records/report.js';
+import type { RetryPolicy } from './retry.js';
+import type { BucketStore } from './store/store.js';
+import { archiveFile, type TransferDeps } from './transfer/archive-file.js';
+import { probeSize, type DownloadOptions } from './transfer/download.js';
+
+export interface RunDeps {
+  dcs: DcsApi;
+  store: BucketStore;
+  download: Omit<DownloadOptions, 'signal'>;
+  retry: RetryPolicy;
+  now: () => Date;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+  onEvent: EventSink;
+  /** Stop starting new work (graceful shutdown); work in flight goes on. */
+  signal?: AbortSignal;
+  /** Abort work in flight too (the grace period is over, or a second signal). */
+  hardSignal?: AbortSignal;
+  runId?: string;
+}
+
+export interface RunOptions {
+  dryRun?: boolean;
+  /** `--instance`: only these ids (configured names are kept). */
+  only?: string[];
+}
+
+/**
+ * One pass over every configured instance: list, plan, transfer, record, manifest, report.
+ * The only place where the stages are put in order; every entry point (one-shot, cron,
+ * Kubernetes) calls this. All work shares one concurrency limit and never nests in it.
+ */
+export async function runOnce(config: Config, deps: RunDeps, options: RunOptions = {}): Promise<RunReport> {
+  const started = deps.now();
+  const runId = deps.runId ?? newRunId(started);
+  const dryRun = options.dryRun ?? false;
+  const projectId = deps.dcs.projectId;
+  const instances = selectInstances(config.instances, options.only);
+  const limit = pLimit(config.archive.concurrency);
+
+  // Fatal failures stop everything; a graceful stop only stops new work.
+  const stopAll = new AbortController();
+  const fatal: { error?: ArchiveError } = {};
+  const stopNew = anySignal([deps.signal, stopAll.signal]);
+  const hard = anySignal([deps.hardSignal, stopAll.signal]);
+  const onFatal = (error: unknown) => {
+    if (failureKind(error) !== 'fatal' || fatal.error) return;
+    fatal.error = error as ArchiveError;
+    stopAll.abort();
+  };
+  const guarded = <T>(fn: () => Promise<T>) =>
+    limit(() => {
+      if (stopNew.aborted) throw new AbortedError(fatal.error ? 'stopped: the pass hit a fatal error' : 'stopped before it started: shutting down');
+      return fn();
+    });
+
+  deps.onEvent({ type: 'pass-started', runId, instances: instances.length, dryRun });
+  const transfer: TransferDeps = {
+    dcs: deps.dcs,
+    store: deps.store,
+    download: { ...deps.download, signal: hard },
+    retry: deps.retry,
+    sleep: deps.sleep,
+    random: deps.random,
+    now: deps.now,
+    signal: hard,
+    onEvent: deps.onEvent,
+  };
+
+  let reports: InstanceReport[] = [];
+  try {
+    await deps.store.check(hard);
+    // The first instance's calls go alone: if the credentials are wrong, one request learns it,
+    // not a burst (five bad signatures in a row lock the access key for five minutes).
+    let firstSettled = () => {};
+    const firstDone = new Promise<void>((resolve) => (firstSettled = resolve));
+    const pass: PassContext = { config, deps, transfer, projectId, runId, dryRun, guarded, onFatal, hard };
+    reports = await Promise.all(
+      instances.map((instance, index) =>
+        index === 0
+          ? processInstance(instance, pass, firstSettled)
+          : firstDone.then(() => processInstance(instance, pass)),
+      ),
+    );
+  } catch (error) {
+    onFatal(error);
+    if (!fatal.error) throw error;
+  }
+
+  const finished = deps.now();
+  const { counts, skippedByReason } = summarise(reports);
+  const report: RunReport = {
+    schemaVersion: 1,
+    runId,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    dryRun,
+    result: fatal.error ? 'failed' : counts.failed > 0 ? 'partial' : 'ok',
+    ...(fatal.error ? { error: describe(fatal.error) } : {}),
+    counts,
+    skippedByReason,
+    instances: reports,
+  };
+  if (!dryRun && !fatal.error?.reason.startsWith('store.')) {
+    try {
+      await deps.store.put(runReportKey(runId), `${JSON.stringify(report, null, 1)}\n`, { contentType: 'application/json', signal: deps.hardSignal });
+    } catch (error) {
+      deps.onEvent({ type: 'warning', message: `could not write the run report: ${errorMessage(error)}` });
+    }
+  }
+  deps.onEvent({
+    type: 'pass-finished',
+    runId,
+    result: report.result,
+    archived: counts.archived,
+    skipped: counts.skipped,
+    failed: counts.failed,
+    bytes: counts.bytes,
+    ms: finished.getTime() - started.getTime(),
+  });
+  return report;
+}
+
+interface PassContext {
+  config: Config;
+  deps: RunDeps;
+  transfer: TransferDeps;
+  projectId: string;
+  runId: string;
+  dryRun: boolean;
+  guarded: <T>(fn: () => Promise<T>) => Promise<T>;
+  onFatal: (error: unknown) => void;
+  hard: AbortSignal;
+}
+
+interface Prepared {
+  plan: Plan;
+  records: InstanceRecords;
+}
+
+async function processInstance(instance: InstanceRef, pass: PassContext, onPrepared?: () => void): Promise<InstanceReport> {
+  const { deps, config } = pass;
+  const report: InstanceReport = { instanceId: instance.id, ...(instance.name ? { name: instance.name } : {}), archived: [], skipped: [], failed: [] };
+  const failInstance = (error: unknown) => {
+    pass.onFatal(error);
+    report.error = describe(error);
+    deps.onEvent({ type: 'instance-failed', instanceId: instance.id, ...report.error });
+  };
+
+  let prepared: Prepared;
+  try {
+    prepared = await pass.guarded(() => prepare(instance, pass, report));
+  } catch (error) {
+    failInstance(error);
+    return report;
+  } finally {
+    onPrepared?.();
+  }
+  const { plan, records } = prepared;
+  for (const skip of plan.skip) {
+    report.skipped.push(skip);
+    deps.onEvent({ type: 'file-skipped', instanceId: instance.id, ...skip });
+  }
+  deps.onEvent({
+    type: 'instance-planned',
+    instanceId: instance.id,
+    archive: plan.archive.length,
+    skip: countBy(plan.skip.map((s) => s.reason)),
+    probes: plan.probe.length,
+  });
+  if (records.problems.length > 0) report.recordProblems = records.problems;
+
+  if (pass.dryRun) {
+    report.planned = plan.archive.map((file) => ({
+      fileName: file.log.fileName,
+      logId: file.log.id,
+      date: file.log.date,
+      key: file.key,
+      partial: file.partial,
+      ...(file.replaces ? { replaces: file.replaces.logId } : {}),
+    }));
+    for (const log of plan.probe) {
+      report.skipped.push({ fileName: log.fileName, logId: log.id, date: log.date, reason: 'superseded', detail: 'a dry run does not compare sizes of re-collections' });
+    }
+    return report;
+  }
+
+  const ctx = { projectId: pass.projectId, instanceId: instance.id, runId: pass.runId, compression: config.archive.compression };
+  const written: ArchiveRecord[] = [];
+  await Promise.all(
+    plan.archive.map(async (file) => {
+      try {
+        const record = await pass.guarded(() => archiveFile(file, ctx, pass.transfer));
+        written.push(record);
+        report.archived.push({
+          fileName: record.fileName,
+          logId: record.logId,
+          date: record.date,
+          key: record.key,
+          bytes: record.bytes,
+          storedBytes: record.storedBytes,
+          sha256: record.sha256,
+          partial: record.partial,
+          replaced: file.replaces !== undefined,
+        });
+      } catch (error) {
+        pass.onFatal(error);
+        const failure = { fileName: file.log.fileName, logId: file.log.id, date: file.log.date, ...describe(error) };
+        report.failed.push(failure);
+        deps.onEvent({ type: 'file-failed', instanceId: instance.id, ...failure });
+      }
+    }),
+  );
+
+  try {
+    await pass.guarded(() => finish(instance, pass, prepared, written));
+  } catch (error) {
+    if (!(error instanceof AbortedError)) failInstance(error);
+  }
+  return report;
+}
+
+/** List, read records, plan; probe sizes when the plan needs them to choose, then plan again. */
+async function prepare(instance: InstanceRef, pass: PassContext, report: InstanceReport): Promise<Prepared> {
+  const { deps, config } = pass;
+  const listing = await deps.dcs.listRunLogs(instance.id, pass.hard);
+  const sinceDate = listing.logs.reduce<string | undefined>((min, log) => (min === undefined || log.date < min ? log.date : min), undefined);
+  const records = listing.logs.length > 0
+    ? await loadInstanceRecords({ store: deps.store, instanceId: instance.id, sinceDate, signal: pass.hard })
+    : { byIdentity: new Map(), stale: false, problems: [] };
+
+  const input: PlanInput = {
+    projectId: pass.projectId,
+    instance,
+    logs: listing.logs,
+    malformed: listing.malformed,
+    records: records.byIdentity,
+    now: deps.now(),
+    timeZone: config.schedule.timezone,
+    includeOpenDay: config.archive.includeOpenDay,
+    keyTemplate: config.archive.keyTemplate,
+    compression: config.archive.compression,
+    sizes: new Map(),
+  };
+  let plan = planInstance(input);
+  if (plan.probe.length === 0 || pass.dryRun) return { plan, records };
+
+  const sizes = new Map<string, number>();
+  const probeFailed = new Set<string>();
+  for (const log of plan.probe) {
+    try {
+      sizes.set(log.id, await probe(instance.id, log, pass));
+    } catch (error) {
+      pass.onFatal(error);
+      if (failureKind(error) === 'fatal') throw error;
+      probeFailed.add(log.id);
+      const failure = { fileName: log.fileName, logId: log.id, date: log.date, ...describe(error) };
+      report.failed.push(failure);
+      deps.onEvent({ type: 'file-failed', instanceId: instance.id, ...failure });
+    }
+  }
+  plan = planInstance({ ...input, sizes, probeFailed });
+  return { plan, records };
+}
+
+async function probe(instanceId: string, log: RunLog, pass: PassContext): Promise<number> {
+  const link = await pass.deps.dcs.getDownloadLink(instanceId, log.id, pass.hard);
+  return probeSize(link, pass.transfer.download);
+}
+
+/** Remember re-collections seen to be no larger, then rebuild the manifest if anything changed. */
+async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepared, written: ArchiveRecord[]): Promise<void> {
+  const { deps } = pass;
+  const known = new Map(prepared.records.byIdentity);
+  for (const { record, logIds } of prepared.plan.acknowledge) {
+    const updated: ArchiveRecord = { ...record, knownLogIds: [...new Set([...record.knownLogIds, ...logIds])] };
+    await deps.store.put(recordKey(record.instanceId, record.date, record.fileName), `${JSON.stringify(updated, null, 2)}\n`, {
+      contentType: 'application/json',
+      signal: pass.hard,
+    });
+    known.set(identityOf(updated), updated);
+  }
+  for (const record of written) known.set(identityOf(record), record);
+  if (prepared.records.stale || written.length > 0 || prepared.plan.acknowledge.length > 0) {
+    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, known, now: deps.now(), signal: pass.hard });
+  }
+}
+
+function selectInstances(configured: InstanceRef[], only: string[] | undefined): InstanceRef[] {
+  if (!only || only.length === 0) return configured;
+  const byId = new Map(configured.map((instance) => [instance.id, instance]));
+  return [...new Set(only)].map((id) => byId.get(id) ?? { id, name: undefined });
+}
+
+function describe(error: unknown): { kind: FailureKind; reason: string; message: string } {
+  if (error instanceof AbortedError) return { kind: 'file', reason: 'stopped', message: error.message };
+  if (error instanceof ArchiveError) return { kind: error.kind, reason: error.reason, message: error.message };
+  return { kind: 'file', reason: 'unexpected', message: errorMessage(error) };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}
+
+export function newRunId(at: Date): string {
+  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,137 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { ArchiveError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+
+export interface DownloadOptions {
+  /** undici dispatcher (connection pool, connect timeout); the global one when absent. */
+  dispatcher?: Dispatcher;
+  /** Accept http:// links (local simulators only). */
+  allowHttp: boolean;
+  headersTimeoutMs: number;
+  /** Longest silence while the body streams. */
+  bodyTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface OpenDownload {
+  body: Readable;
+  /** From Content-Length; undefined when the server did not say. */
+  contentLength: number | undefined;
+  /** The whole file's size from Content-Range (`bytes a-b/TOTAL`) of a ranged answer. */
+  totalBytes: number | undefined;
+}
+
+const MAX_REDIRECTS = 3;
+
+/**
+ * Opens a pre-signed link with a plain GET: no DCS credentials ever go to object storage.
+ * Redirects are followed by hand so one can never downgrade to http.
+ */
+export async function openDownload(link: string, options: DownloadOptions, range?: string): Promise<OpenDownload> {
+  let url = checkedUrl(link, options.allowHttp);
+  for (let hop = 0; ; hop++) {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        headers: range ? { range } : {},
+        dispatcher: options.dispatcher,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw classifyNetworkError(error, url);
+    }
+    const { statusCode, headers, body } = response;
+    if (statusCode >= 300 && statusCode < 400 && typeof headers.location === 'string' && hop < MAX_REDIRECTS) {
+      body.resume();
+      url = checkedUrl(new URL(headers.location, url).toString(), options.allowHttp);
+      continue;
+    }
+    if (statusCode !== 200 && statusCode !== 206) {
+      body.resume();
+      throw statusError(statusCode, url, headers['retry-after']);
+    }
+    const length = headers['content-length'];
+    const contentLength = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : undefined;
+    const total = /\/(\d+)$/.exec(typeof headers['content-range'] === 'string' ? headers['content-range'] : '');
+    return { body: classifiedBody(body, url), contentLength, totalBytes: statusCode === 206 && total ? Number(total[1]) : contentLength };
+  }
+}
+
+/**
+ * The size of the file behind a link, without downloading it: `Range: bytes=0-0` answers
+ * 206 with the total in Content-Range (or 200 with the whole length, or 416 when empty).
+ */
+export async function probeSize(link: string, options: DownloadOptions): Promise<number> {
+  let opened: OpenDownload;
+  try {
+    opened = await openDownload(link, options, 'bytes=0-0');
+  } catch (error) {
+    if (error instanceof ArchiveError && error.reason === 'download.http-416') return 0;
+    throw error;
+  }
+  opened.body.destroy();
+  if (opened.totalBytes === undefined) throw new ArchiveError('file', 'download.no-size', 'object storage did not say the size of the file');
+  return opened.totalBytes;
+}
+
+/**
+ * The body as a stream whose errors are already classified: a connection that closes or resets
+ * mid-body is a retryable truncation, whatever undici called it.
+ */
+function classifiedBody(body: Readable, url: URL): Readable {
+  const out = new PassThrough();
+  body.on('error', (error) => out.destroy(
+    error instanceof ArchiveError ? error : new ArchiveError('retryable', 'download.truncated', `download of ${redactUrl(url.toString())} broke off: ${(error as { code?: string }).code ?? error.message}`, { cause: scrubbed(error) }),
+  ));
+  out.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(out);
+  return out;
+}
+
+function checkedUrl(link: string, allowHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    throw new ArchiveError('file', 'download.bad-link', 'the download link is not a URL');
+  }
+  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
+    throw new ArchiveError('file', 'download.insecure-link', `refusing ${url.protocol} download link ${redactUrl(url.toString())}: https is required unless dcs.allowHttp is set`);
+  }
+  return url;
+}
+
+function statusError(status: number, url: URL, retryAfter: string | string[] | undefined): ArchiveError {
+  const where = redactUrl(url.toString());
+  if (status === 403) {
+    // An expired or revoked pre-signed link: a fresh one is obtained on the next attempt.
+    return new ArchiveError('retryable', 'download.link-rejected', `object storage refused the download link for ${where} (403): expired or revoked; a fresh link will be obtained`);
+  }
+  if (status === 404 || status === 410) return new ArchiveError('file', 'download.gone', `the file at ${where} is gone (${status})`);
+  if (status === 429 || status >= 500) {
+    const seconds = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+    return new ArchiveError('retryable', `download.http-${status}`, `download of ${where} answered ${status}`, seconds === undefined ? {} : { retryAfterMs: seconds });
+  }
+  return new ArchiveError('file', `download.http-${status}`, `download of ${where} answered ${status}`);
+}
+
+function classifyNetworkError(error: unknown, url: URL): Error {
+  if (error instanceof ArchiveError) return error;
+  const name = (error as Error)?.name;
+  if (name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError) return error as Error;
+  const code = (error as { code?: string })?.code ?? name ?? 'error';
+  return new ArchiveError('retryable', 'download.network', `download of ${redactUrl(url.toString())} failed: ${code}`, { cause: scrubbed(error) });
+}
+
+/** Network errors from undici can carry the request URL; keep only what is safe. */
+function scrubbed(error: unknown): Error {
+  const e = new Error((error as Error)?.message?.replace(/\?[^\s'"]*/g, '?[redacted]') ?? 'error');
+  e.name = (error as Error)?.name ?? 'Error';
+  return e;
+}
