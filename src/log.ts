@@ -1,0 +1,88 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { ArchiverEvent } from './events.js';
+
+/**
+ * The one redaction layer for everything written to the logs: known secret values (AK, SK,
+ * tokens, bucket keys) and any URL query string (a pre-signed link's query is a credential)
+ * are replaced before a line leaves the process, whatever put them in the line.
+ */
+export function createScrubber(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4))].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const value of values) if (out.includes(value)) out = out.split(value).join('[redacted]');
+    return out
+      .replace(/(\bhttps?:\/\/[^\s"'?#\\]+)\?[^\s"'\\]*/gi, '$1?[redacted]')
+      .replace(/\b(AWSAccessKeyId|Signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Expires|token)=[^&\s"'\\]+/gi, '$1=[redacted]')
+      .replace(/\b(Access=)[^,\s"'\\]+/g, '$1[redacted]');
+  };
+}
+
+export interface LogOptions {
+  level?: string;
+  /** Human-readable lines (a terminal, or LOG_FORMAT=pretty); else pino JSON lines. */
+  pretty: boolean;
+  secrets: readonly (string | undefined)[];
+  /** Where lines go; stdout by default. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LogOptions): Logger {
+  const scrub = createScrubber(options.secrets);
+  const out = options.destination ?? process.stdout;
+  const sink = options.pretty ? pretty({ colorize: out === process.stdout && process.stdout.isTTY, destination: out as NodeJS.WritableStream & { fd?: number }, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : out;
+  // Writes straight through so a log line is never lost when the process exits.
+  const destination: DestinationStream = { write: (line: string) => void sink.write(scrub(line)) };
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ['authorization', '*.authorization', 'headers.authorization', 'link', '*.link', 'secretKey', '*.secretKey', 'token', '*.token'], censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** The edge's reading of core events: one line per archived file and a summary. */
+export function logEvent(logger: Logger, event: ArchiverEvent): void {
+  switch (event.type) {
+    case 'pass-started':
+      logger.info({ runId: event.runId, instances: event.instances, dryRun: event.dryRun }, 'pass started');
+      break;
+    case 'instance-planned':
+      logger.info({ instance: event.instanceId, toArchive: event.archive, skipped: event.skip, probes: event.probes }, 'instance planned');
+      break;
+    case 'instance-failed':
+      logger.error({ instance: event.instanceId, kind: event.kind, reason: event.reason }, event.message);
+      break;
+    case 'file-archived':
+      logger.info(
+        { instance: event.instanceId, file: event.fileName, logId: event.logId, key: event.key, bytes: event.bytes, storedBytes: event.storedBytes, sha256: event.sha256, ms: event.ms, partial: event.partial, replaced: event.replaced },
+        'archived',
+      );
+      break;
+    case 'file-failed':
+      logger.error({ instance: event.instanceId, file: event.fileName, logId: event.logId, kind: event.kind, reason: event.reason }, event.message);
+      break;
+    case 'file-skipped':
+      logger.debug({ instance: event.instanceId, file: event.fileName, logId: event.logId, date: event.date, reason: event.reason, detail: event.detail }, 'skipped');
+      break;
+    case 'retry':
+      logger.warn({ scope: event.scope, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'retrying');
+      break;
+    case 'warning':
+      logger.warn({ instance: event.instanceId }, event.message);
+      break;
+    case 'pass-finished':
+      logger[event.result === 'ok' ? 'info' : 'error'](
+        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, bytes: event.bytes, ms: event.ms },
+        'pass finished',
+      );
+      break;
+    case 'file-bytes':
+      break;
+  }
+}

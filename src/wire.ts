@@ -1,0 +1,125 @@
+import { Agent } from 'undici';
+import { parseDestinationUrl } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createDcsClient, type DcsEvent } from './dcs/client.js';
+import type { DcsAuth } from './dcs/http.js';
+import type { DcsApi } from './dcs/types.js';
+import { ConfigError } from './errors.js';
+import type { EventSink } from './events.js';
+import type { RunDeps } from './run.js';
+import { sleep } from './retry.js';
+import { createFileStore } from './store/file-store.js';
+import { createS3Store } from './store/s3-store.js';
+import type { BucketStore } from './store/store.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The secret values this process holds, for the log scrubber. */
+export function secretsFromEnv(env: Env): string[] {
+  return [
+    env.HUAWEICLOUD_SDK_AK,
+    env.HUAWEICLOUD_SDK_SK,
+    env.HUAWEICLOUD_SDK_SECURITY_TOKEN,
+    env.DCS_AUTH_TOKEN,
+    env.AWS_ACCESS_KEY_ID,
+    env.AWS_SECRET_ACCESS_KEY,
+    env.AWS_SESSION_TOKEN,
+  ].filter((s): s is string => typeof s === 'string' && s !== '');
+}
+
+/** DCS credentials, only from the environment (the official SDKs' names). */
+export function dcsAuthFromEnv(env: Env): DcsAuth {
+  const ak = env.HUAWEICLOUD_SDK_AK;
+  const sk = env.HUAWEICLOUD_SDK_SK;
+  if (ak && sk) {
+    return { kind: 'aksk', accessKey: ak, secretKey: sk, ...(env.HUAWEICLOUD_SDK_SECURITY_TOKEN ? { securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN } : {}) };
+  }
+  if (ak || sk) throw new ConfigError('credentials', `${ak ? 'HUAWEICLOUD_SDK_SK' : 'HUAWEICLOUD_SDK_AK'} is not set; AK/SK signing needs both`);
+  if (env.DCS_AUTH_TOKEN) return { kind: 'token', token: env.DCS_AUTH_TOKEN };
+  throw new ConfigError('credentials', 'no DCS credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary ones), or DCS_AUTH_TOKEN');
+}
+
+export function dcsEndpoint(config: Config): string {
+  return config.dcs.endpoint ?? `https://dcs.${config.dcs.region}.myhuaweicloud.com`;
+}
+
+export interface Wired {
+  dcs: DcsApi;
+  store: BucketStore;
+  deps: Omit<RunDeps, 'onEvent' | 'signal' | 'hardSignal'>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the clients a pass needs from validated config and the environment. Everything that
+ * can be refused (missing credentials, project id) is refused here, before any network call.
+ */
+export function wire(config: Config, env: Env, onEvent: EventSink): Wired {
+  const projectId = config.dcs.projectId;
+  if (!projectId) throw new ConfigError('dcs.projectId', 'got null; allowed: a project id, in the config or in HUAWEICLOUD_SDK_PROJECT_ID');
+  const auth = dcsAuthFromEnv(env);
+  const timeouts = {
+    connectMs: config.dcs.timeouts.connectSeconds * 1000,
+    headersMs: config.dcs.timeouts.headersSeconds * 1000,
+    bodyMs: config.dcs.timeouts.bodySeconds * 1000,
+  };
+  // One pool for API calls and downloads, sized to the concurrency limit.
+  const dispatcher = new Agent({
+    connect: { timeout: timeouts.connectMs },
+    connections: config.archive.concurrency * 2,
+    keepAliveTimeout: 10_000,
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+  });
+  const dcs = createDcsClient({
+    endpoint: dcsEndpoint(config),
+    projectId,
+    auth,
+    allowHttp: config.dcs.allowHttp,
+    dispatcher,
+    timeouts,
+    retry: config.dcs.retry,
+    onEvent: (event) => onEvent(fromDcsEvent(event)),
+  });
+  const store = createStore(config);
+  return {
+    dcs,
+    store,
+    deps: {
+      dcs,
+      store,
+      download: { dispatcher, allowHttp: config.dcs.allowHttp, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
+      retry: config.dcs.retry,
+      now: () => new Date(),
+      sleep,
+      random: Math.random,
+    },
+    close: async () => {
+      await store.close();
+      await dispatcher.close();
+    },
+  };
+}
+
+export function createStore(config: Config): BucketStore {
+  const destination = parseDestinationUrl(config.destination.url);
+  if (typeof destination === 'string') throw new ConfigError('destination.url', destination);
+  if (destination.kind === 'file') return createFileStore({ root: destination.root });
+  return createS3Store({
+    bucket: destination.bucket,
+    prefix: destination.prefix,
+    region: config.destination.region,
+    forcePathStyle: config.destination.forcePathStyle,
+    ...(config.destination.endpoint ? { endpoint: config.destination.endpoint } : {}),
+    partSize: config.archive.partSizeMiB * 1024 * 1024,
+    maxSockets: config.archive.concurrency * 2,
+  });
+}
+
+function fromDcsEvent(event: DcsEvent): Parameters<EventSink>[0] {
+  if (event.type === 'dcs.retry') {
+    return { type: 'retry', scope: `dcs ${event.op}${event.instanceId ? ` ${event.instanceId}` : ''}`, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason };
+  }
+  const message = event.type === 'dcs.malformed-items' ? `DCS ${event.op}: ${event.count} malformed item(s) left out (${event.problem})` : event.message;
+  return { type: 'warning', message, ...(event.instanceId ? { instanceId: event.instanceId } : {}) };
+}
