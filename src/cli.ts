@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { archiveCommand } from './commands/archive.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
@@ -11,7 +12,7 @@ import { secretsFromEnv } from './wire.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
-const COMMANDS: Command[] = [archiveCommand];
+export const COMMANDS: Command[] = [archiveCommand, scheduleCommand];
 
 const FLAG_HELP: Record<keyof Flags, string> = {
   config: '--config FILE       configuration file (else $ARCHIVER_CONFIG, else config/default.yaml)',

@@ -11,7 +11,8 @@ export class ConfigError extends Error {
     readonly path: string,
     readonly problem: string,
   ) {
-    super(path ? `config ${path}: ${problem}` : problem);
+    // Key paths read "config archive.concurrency: ..."; flags and variables speak for themselves.
+    super(!path ? problem : /^[a-z]/.test(path) ? `config ${path}: ${problem}` : `${path}: ${problem}`);
   }
 }
 

@@ -27,6 +27,17 @@ export type ArchiverEvent =
   | { type: 'retry'; scope: string; attempt: number; delayMs: number; reason: string }
   | { type: 'file-bytes'; instanceId: string; fileName: string; bytes: number }
   | { type: 'warning'; message: string; instanceId?: string }
-  | { type: 'pass-finished'; runId: string; result: 'ok' | 'partial' | 'failed'; archived: number; skipped: number; failed: number; bytes: number; ms: number };
+  | {
+      type: 'pass-finished';
+      runId: string;
+      result: 'ok' | 'partial' | 'failed';
+      archived: number;
+      skipped: number;
+      failed: number;
+      bytes: number;
+      ms: number;
+      /** Why the pass stopped, when it did. */
+      error?: { kind: FailureKind; reason: string; message: string };
+    };
 
 export type EventSink = (event: ArchiverEvent) => void;

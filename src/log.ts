@@ -78,7 +78,7 @@ export function logEvent(logger: Logger, event: ArchiverEvent): void {
       break;
     case 'pass-finished':
       logger[event.result === 'ok' ? 'info' : 'error'](
-        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, bytes: event.bytes, ms: event.ms },
+        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, bytes: event.bytes, ms: event.ms, ...(event.error ? { reason: event.error.reason, error: event.error.message } : {}) },
         'pass finished',
       );
       break;

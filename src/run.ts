@@ -10,6 +10,7 @@ import { loadInstanceRecords, rebuildManifest, type InstanceRecords } from './re
 import { identityOf, type ArchiveRecord } from './records/record.js';
 import { summarise, type InstanceReport, type RunReport } from './records/report.js';
 import type { RetryPolicy } from './retry.js';
+import { inShard, type Shard } from './shard.js';
 import type { BucketStore } from './store/store.js';
 import { archiveFile, type TransferDeps } from './transfer/archive-file.js';
 import { probeSize, type DownloadOptions } from './transfer/download.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   dryRun?: boolean;
   /** `--instance`: only these ids (configured names are kept). */
   only?: string[];
+  /** Only this stable partition of the instances. */
+  shard?: Shard;
 }
 
 /**
@@ -46,7 +49,7 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   const runId = deps.runId ?? newRunId(started);
   const dryRun = options.dryRun ?? false;
   const projectId = deps.dcs.projectId;
-  const instances = selectInstances(config.instances, options.only);
+  const instances = inShard(selectInstances(config.instances, options.only), options.shard);
   const limit = pLimit(config.archive.concurrency);
 
   // Fatal failures stop everything; a graceful stop only stops new work.
@@ -128,6 +131,7 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
     failed: counts.failed,
     bytes: counts.bytes,
     ms: finished.getTime() - started.getTime(),
+    ...(report.error ? { error: report.error } : {}),
   });
   return report;
 }

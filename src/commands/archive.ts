@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
+import { errorMessage } from '../errors.js';
 import type { ArchiverEvent } from '../events.js';
+import { Metrics } from '../metrics.js';
+import { resolveShard } from '../shard.js';
+import { shutdownOnSignals } from './shutdown.js';
 import { logEvent } from '../log.js';
 import { Progress, progressLine } from '../progress.js';
 import { runOnce } from '../run.js';
@@ -9,22 +13,28 @@ import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from './command.js';
 export const archiveCommand: Command = {
   name: 'archive',
   summary: 'one pass over every configured instance, then exit',
-  flags: ['config', 'dry-run', 'instance', 'set'],
+  flags: ['config', 'dry-run', 'instance', 'set', 'shard'],
   async run({ flags, io, logger, pretty, loadConfig }) {
     const config = await loadConfig();
+    const shard = resolveShard(flags.shard, io.env, config.sharding.count);
     const progress = new Progress(Date.now());
+    const metrics = new Metrics();
     const dryRun = flags['dry-run'] ?? false;
     const onEvent = (event: ArchiverEvent) => {
       progress.handle(event);
+      metrics.handle(event);
       if (dryRun && event.type === 'file-skipped') {
         logger.info({ instance: event.instanceId, file: event.fileName, logId: event.logId, date: event.date, reason: event.reason, detail: event.detail }, 'would skip');
       } else logEvent(logger, event);
     };
     const wired = wire(config, io.env, onEvent);
-    const stop = stopOnSignals(io.signals, logger);
+    const stop = shutdownOnSignals(io.signals, logger, config.shutdown.graceSeconds * 1000);
     const ticker = startProgress(progress, logger, io.stderr, pretty);
     try {
-      const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, { dryRun, only: flags.instance ?? [] });
+      const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, { dryRun, only: flags.instance ?? [], ...(shard ? { shard } : {}) });
+      if (config.metrics.pushgatewayUrl && !dryRun) {
+        await metrics.push(config.metrics.pushgatewayUrl, config.metrics.jobName).catch((error: unknown) => logger.warn({ reason: 'metrics.push-failed' }, `could not push metrics: ${errorMessage(error)}`));
+      }
       if (dryRun) {
         for (const instance of report.instances) {
           for (const file of instance.planned ?? []) {
@@ -40,31 +50,6 @@ export const archiveCommand: Command = {
     }
   },
 };
-
-/** First signal: stop new work and let files in flight finish; second: abort them too. */
-export function stopOnSignals(signals: NodeJS.EventEmitter | undefined, logger: Logger) {
-  const graceful = new AbortController();
-  const hard = new AbortController();
-  const onSignal = (name: string) => {
-    if (!graceful.signal.aborted) {
-      logger.warn({ signal: name }, 'stopping: no new files; files in flight finish (a second signal aborts them)');
-      graceful.abort();
-    } else {
-      logger.warn({ signal: name }, 'aborting files in flight');
-      hard.abort();
-    }
-  };
-  signals?.on('SIGTERM', onSignal);
-  signals?.on('SIGINT', onSignal);
-  return {
-    graceful: graceful.signal,
-    hard: hard.signal,
-    dispose: () => {
-      signals?.off('SIGTERM', onSignal);
-      signals?.off('SIGINT', onSignal);
-    },
-  };
-}
 
 /** A live line on a terminal; in JSON mode a progress line every 10 s while files are in flight. */
 function startProgress(progress: Progress, logger: Logger, stderr: CliIo['stderr'], pretty: boolean) {

@@ -87,6 +87,30 @@ export const configSchema = z.strictObject({
     .strictObject({
       cron: z.string().min(1).default('17 3 * * *'),
       timezone: z.string().min(1).default('UTC'),
+      runOnStart: z.boolean().default(false),
+      maxRandomDelaySeconds: seconds(0, 3600, 0),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({
+      graceSeconds: seconds(0, 3600, 25),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535).nullable().default(9464),
+      host: z.string().min(1).default('0.0.0.0'),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      pushgatewayUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
+      jobName: z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, 'a Prometheus job name').default('dcs-log-archiver'),
+    })
+    .prefault({}),
+  sharding: z
+    .strictObject({
+      count: z.number().int().min(1).max(10_000).nullable().default(null),
     })
     .prefault({}),
 });

@@ -1,0 +1,71 @@
+import { errorMessage } from '../errors.js';
+import type { ArchiverEvent } from '../events.js';
+import { logEvent } from '../log.js';
+import { Metrics } from '../metrics.js';
+import { runOnce } from '../run.js';
+import { CronSchedule } from '../schedule/cron.js';
+import { realTimers, startScheduler } from '../schedule/scheduler.js';
+import { startServer } from '../server.js';
+import { resolveShard } from '../shard.js';
+import { wire } from '../wire.js';
+import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+import { shutdownOnSignals } from './shutdown.js';
+
+export const scheduleCommand: Command = {
+  name: 'schedule',
+  summary: 'long-running: a pass on every tick of schedule.cron',
+  flags: ['config', 'run-now', 'set', 'shard'],
+  async run({ flags, io, logger, loadConfig }) {
+    const config = await loadConfig();
+    const shard = resolveShard(flags.shard, io.env, config.sharding.count);
+    const metrics = new Metrics();
+    const onEvent = (event: ArchiverEvent) => {
+      metrics.handle(event);
+      logEvent(logger, event);
+    };
+    const wired = wire(config, io.env, onEvent);
+    const stop = shutdownOnSignals(io.signals, logger, config.shutdown.graceSeconds * 1000);
+    let lastResult: string | undefined;
+    const server =
+      config.server.port === null
+        ? undefined
+        : await startServer({
+            port: config.server.port,
+            host: config.server.host,
+            metrics,
+            health: { ready: () => (lastResult === 'failed' ? { ready: false, reason: 'the last pass failed fatally' } : { ready: true }) },
+          });
+    if (server) logger.info({ port: server.port }, 'serving /healthz, /readyz and /metrics');
+
+    const cron = new CronSchedule(config.schedule.cron, config.schedule.timezone);
+    const scheduler = startScheduler({
+      schedule: cron,
+      runOnStart: (flags['run-now'] ?? false) || config.schedule.runOnStart,
+      maxRandomDelayMs: config.schedule.maxRandomDelaySeconds * 1000,
+      now: () => new Date(),
+      random: Math.random,
+      ...realTimers,
+      runPass: async () => {
+        const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, shard ? { shard } : {});
+        lastResult = report.result;
+        const next = scheduler.next();
+        if (next && !stop.graceful.aborted) logger.info({ next: next.toISOString() }, 'next pass');
+      },
+      onSkip: (wall) => {
+        metrics.skippedTick();
+        logger.warn({ tick: wall, timezone: config.schedule.timezone }, 'skipped a scheduled pass: the previous one is still running');
+      },
+      onError: (error) => logger.error({ reason: 'pass.crashed' }, `pass crashed: ${errorMessage(error)}`),
+    });
+    logger.info({ cron: config.schedule.cron, timezone: config.schedule.timezone, next: scheduler.next()?.toISOString(), shard }, 'scheduler started');
+
+    await new Promise<void>((resolve) => stop.graceful.addEventListener('abort', () => resolve(), { once: true }));
+    await scheduler.stop();
+    stop.dispose();
+    cron.dispose();
+    await server?.close();
+    await wired.close();
+    logger.info('scheduler stopped');
+    return lastResult === undefined || lastResult === 'ok' ? EXIT_OK : EXIT_FAILED;
+  },
+};
