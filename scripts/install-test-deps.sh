@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond npm: OpenStack Swift (with its s3api middleware) from
+# Debian, the real S3-compatible server test/support/swift.ts starts. Safe to run again: it
+# does nothing when Swift is already there. Not needed when S3_TEST_ENDPOINT names another server.
+set -euo pipefail
+
+packages=(swift-proxy swift-object swift-container swift-account)
+
+if command -v swift-proxy-server >/dev/null && command -v swift-object-server >/dev/null \
+  && command -v swift-container-server >/dev/null && command -v swift-account-server >/dev/null; then
+  echo "install-test-deps: Swift is already installed"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null; then
+  echo "install-test-deps: apt-get not found; install the Debian/Ubuntu packages ${packages[*]} by other means, or set S3_TEST_ENDPOINT" >&2
+  exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-test-deps: not root and no sudo; run as root: apt-get install ${packages[*]}" >&2
+    exit 1
+  fi
+  sudo=(sudo)
+fi
+
+echo "install-test-deps: installing ${packages[*]}"
+"${sudo[@]}" apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
+
+for program in swift-proxy-server swift-object-server swift-container-server swift-account-server; do
+  if ! command -v "$program" >/dev/null; then
+    echo "install-test-deps: $program is still missing after the install" >&2
+    exit 1
+  fi
+done
+echo "install-test-deps: Swift installed"

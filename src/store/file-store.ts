@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import { constants as fsConstants, type Dirent } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { AbortedError, ArchiveError, type FailureKind } from '../errors.js';
+import { assertSafeKey, assertSafePrefix, compareKeys } from './keys.js';
+import type { BucketStore, PendingUpload, StoredObject } from './store.js';
+
+export interface FileStoreOptions {
+  /** The destination directory (a local disk or a mounted volume); it must exist. */
+  root: string;
+}
+
+/**
+ * Where unfinished writes live, inside the root so a rename onto the key is atomic (same file
+ * system). Each upload is two files: `{id}.key` names the key (written first), `{id}` holds the
+ * bytes. A kill leaves them behind as a pending upload, never a partial object.
+ */
+const UPLOADS = '.uploads';
+const KEY_SUFFIX = '.key';
+
+export function createFileStore(options: FileStoreOptions): BucketStore {
+  const root = options.root.endsWith(sep) && options.root.length > 1 ? options.root.slice(0, -1) : options.root;
+  const uploads = join(root, UPLOADS);
+  const location = pathToFileURL(root).href.replace(/\/?$/, '/');
+
+  const pathOf = (key: string) => {
+    assertSafeKey(key);
+    // The upload area is ours; a key there could overwrite or delete an upload in progress.
+    if (key === UPLOADS || key.startsWith(`${UPLOADS}/`)) {
+      throw new ArchiveError('file', 'store.unsafe-key', `refusing key ${JSON.stringify(key)}: ${UPLOADS}/ is reserved`);
+    }
+    return join(root, ...key.split('/'));
+  };
+  const fail = (error: unknown, operation: string, key?: string) => classifyFsError(error, operation, location, key);
+
+  /** Not recursive: a root that vanished (an unmounted volume) must fail, not be created anew. */
+  async function ensureUploadArea() {
+    try {
+      await mkdir(uploads);
+    } catch (error) {
+      if (codeOf(error) === 'EEXIST') return;
+      throw fail(error, 'check');
+    }
+  }
+
+  /**
+   * Writes through a temp file, fsyncs, then renames onto the key: readers see the old object or
+   * the whole new one, never part of it.
+   */
+  async function writeAtomically(key: string, operation: string, signal: AbortSignal | undefined, write: (file: FileHandle) => Promise<void>) {
+    const target = pathOf(key);
+    if (signal?.aborted) throw new AbortedError(`${operation} stopped before it began`);
+    const id = randomUUID();
+    const temp = join(uploads, id);
+    await ensureUploadArea();
+    try {
+      await writeFileSynced(temp + KEY_SUFFIX, key);
+      const file = await open(temp, 'wx');
+      try {
+        await write(file);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+      await syncDirectory(dirname(target));
+      await unlink(temp + KEY_SUFFIX);
+    } catch (error) {
+      await Promise.all([removeIfPresent(temp), removeIfPresent(temp + KEY_SUFFIX)]);
+      if (signal?.aborted) throw new AbortedError(`${operation} stopped before completion`);
+      // The source's own error, classified where it was made (a truncated download, say).
+      if (error instanceof SourceFailure) throw error.error;
+      throw fail(error, operation, key);
+    }
+  }
+
+  /** Every pending upload: ids from either file, since a kill can fall between writing the two. */
+  async function pendingUploads(): Promise<PendingUpload[]> {
+    let names: string[];
+    try {
+      names = await readdir(uploads);
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return [];
+      throw fail(error, 'list pending uploads');
+    }
+    const ids = new Set(names.map((name) => (name.endsWith(KEY_SUFFIX) ? name.slice(0, -KEY_SUFFIX.length) : name)));
+    const found: PendingUpload[] = [];
+    for (const id of ids) {
+      const key = await readFile(join(uploads, id + KEY_SUFFIX), 'utf8').catch(() => undefined);
+      const info = (await stat(join(uploads, id)).catch(() => undefined)) ?? (await stat(join(uploads, id + KEY_SUFFIX)).catch(() => undefined));
+      if (!info) continue; // finished or aborted meanwhile
+      // A data file without its key file was not written by us; it is listed (at the root) so it can be removed.
+      found.push({ key: key ?? '', id, initiated: info.mtime });
+    }
+    return found.sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.id, b.id));
+  }
+
+  return {
+    location,
+
+    async check() {
+      try {
+        const info = await stat(root);
+        if (!info.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
+        await access(root, fsConstants.W_OK | fsConstants.X_OK);
+      } catch (error) {
+        throw fail(error, 'check');
+      }
+    },
+
+    async upload(key, body, uploadOptions = {}) {
+      const { signal } = uploadOptions;
+      let bytes = 0;
+      // A stalled source may take its time to end once destroyed; the abort must not wait for it.
+      const aborted = rejectOnAbort(signal);
+      try {
+        await writeAtomically(key, 'upload', signal, async (file) => {
+          const chunks = body[Symbol.asyncIterator]();
+          for (;;) {
+            const pending = chunks.next().catch((error: unknown) => {
+              throw new SourceFailure(error);
+            });
+            pending.catch(() => undefined); // may settle after an abort, unobserved
+            const next = await Promise.race([pending, aborted.promise]);
+            if (next.done) return;
+            const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Uint8Array);
+            bytes += chunk.byteLength;
+            await writeAll(file, chunk);
+          }
+        });
+      } catch (error) {
+        body.destroy();
+        throw error;
+      } finally {
+        aborted.dispose();
+      }
+      return { bytes };
+    },
+
+    async put(key, body, putOptions = {}) {
+      await writeAtomically(key, 'put', putOptions.signal, async (file) => {
+        await file.writeFile(body);
+      });
+    },
+
+    async get(key) {
+      const path = pathOf(key);
+      try {
+        const [body, info] = await Promise.all([readFile(path), stat(path)]);
+        return { body, lastModified: info.mtime };
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw fail(error, 'get', key);
+      }
+    },
+
+    async read(key) {
+      const path = pathOf(key);
+      let file: FileHandle;
+      try {
+        file = await open(path, 'r');
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw fail(error, 'read', key);
+      }
+      if (!(await file.stat()).isFile()) {
+        await file.close();
+        return undefined;
+      }
+      return file.createReadStream() as Readable;
+    },
+
+    async head(key) {
+      const path = pathOf(key);
+      try {
+        const info = await stat(path);
+        return info.isFile() ? { key, size: info.size, lastModified: info.mtime } : undefined;
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw fail(error, 'head', key);
+      }
+    },
+
+    async *list(prefix, listOptions = {}) {
+      assertSafePrefix(prefix);
+      const { startAfter, signal } = listOptions;
+      // Depth first over directories sorted as their keys sort: a directory `a` stands for keys
+      // `a/...`, so it sorts as "a/" (after `a-b`, before `a0`).
+      async function* walk(dir: string, keyPrefix: string): AsyncGenerator<StoredObject> {
+        let entries: Dirent[];
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (error) {
+          // A missing subtree lists as empty; a missing root (an unmounted volume) must not.
+          if ((codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') && dir !== root) return;
+          throw fail(error, dir === root ? 'check' : 'list', keyPrefix);
+        }
+        const named = entries
+          .filter((entry) => entry.isFile() || entry.isDirectory())
+          .filter((entry) => !(keyPrefix === '' && entry.name === UPLOADS))
+          .map((entry) => ({ entry, key: keyPrefix + entry.name + (entry.isDirectory() ? '/' : '') }))
+          .sort((a, b) => compareKeys(a.key, b.key));
+        for (const { entry, key } of named) {
+          if (signal?.aborted) throw new AbortedError('list stopped before completion');
+          // Prune: a subtree whose keys cannot start with `prefix`, or all sort at or before `startAfter`.
+          if (!(key.startsWith(prefix) || prefix.startsWith(key))) continue;
+          if (startAfter !== undefined && compareKeys(key, startAfter) <= 0 && !(entry.isDirectory() && startAfter.startsWith(key))) continue;
+          if (entry.isDirectory()) {
+            yield* walk(join(dir, entry.name), key);
+          } else {
+            if (!key.startsWith(prefix)) continue;
+            let info;
+            try {
+              info = await stat(join(dir, entry.name));
+            } catch (error) {
+              if (codeOf(error) === 'ENOENT') continue; // deleted while we walked
+              throw fail(error, 'list', key);
+            }
+            yield { key, size: info.size, lastModified: info.mtime };
+          }
+        }
+      }
+      yield* walk(root, '');
+    },
+
+    async delete(key) {
+      const path = pathOf(key);
+      try {
+        await unlink(path);
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw fail(error, 'delete', key);
+      }
+    },
+
+    async listPendingUploads(prefix) {
+      assertSafePrefix(prefix);
+      return (await pendingUploads()).filter((upload) => upload.key.startsWith(prefix));
+    },
+
+    async abortPendingUpload(upload) {
+      // The id names files in the upload area; it must not reach outside it.
+      if (!/^[A-Za-z0-9-]+$/.test(upload.id)) {
+        throw new ArchiveError('file', 'store.unsafe-key', `refusing pending upload id ${JSON.stringify(upload.id)}`);
+      }
+      try {
+        await Promise.all([removeIfPresent(join(uploads, upload.id)), removeIfPresent(join(uploads, upload.id + KEY_SUFFIX))]);
+      } catch (error) {
+        throw fail(error, 'abort upload', upload.key);
+      }
+    },
+
+    async close() {},
+  };
+}
+
+/** A promise that only ever rejects, when `signal` aborts: raced against reads that may never end. */
+function rejectOnAbort(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
+  let dispose = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const onAbort = () => reject(new AbortedError('upload stopped before completion'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    dispose = () => signal.removeEventListener('abort', onAbort);
+  });
+  promise.catch(() => undefined); // nobody may be racing it when it fires
+  return { promise, dispose };
+}
+
+/** Marks an error that came from the body being uploaded, not from the file system. */
+class SourceFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** A write may be short (a full disk, a signal); what it did not take is written again. */
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < chunk.byteLength; ) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function writeFileSynced(path: string, content: string): Promise<void> {
+  const file = await open(path, 'wx');
+  try {
+    await file.writeFile(content);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Makes a rename durable: the new directory entry is on disk, not only the file's bytes. */
+async function syncDirectory(path: string): Promise<void> {
+  let dir: FileHandle | undefined;
+  try {
+    dir = await open(path, 'r');
+    await dir.sync();
+  } catch {
+    // Some file systems (network mounts) refuse fsync on a directory; the rename still happened.
+  } finally {
+    await dir?.close();
+  }
+}
+
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw error;
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as { code?: unknown })?.code as string | undefined;
+}
+
+/** A key whose path is missing, or where a directory or a file stands in the way. */
+function isMissing(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+const FATAL: Record<string, string> = {
+  ENOENT: 'the destination directory does not exist: create it or mount the volume',
+  ENOTDIR: 'the destination is not a directory: correct destination.url',
+  EACCES: 'permission denied: let this user write to the destination directory',
+  EPERM: 'operation not permitted: let this user write to the destination directory',
+  EROFS: 'the destination is mounted read-only',
+  ENOSPC: 'the destination volume is full',
+  EDQUOT: 'the disk quota for the destination is exhausted',
+};
+const RETRYABLE = new Set(['EIO', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'ESTALE', 'EMFILE', 'ENFILE']);
+
+function classifyFsError(error: unknown, operation: string, location: string, key?: string): Error {
+  if (error instanceof ArchiveError || error instanceof AbortedError) return error;
+  if ((error as { name?: string })?.name === 'AbortError') return new AbortedError(`${operation} stopped before completion`);
+  const code = codeOf(error);
+  // Only the root itself missing is fatal; a missing path under it is the operation's problem.
+  const fatal = code !== undefined && code in FATAL && (code !== 'ENOENT' || operation === 'check') && (code !== 'ENOTDIR' || operation === 'check');
+  const kind: FailureKind = fatal ? 'fatal' : code !== undefined && RETRYABLE.has(code) ? 'retryable' : 'file';
+  const where = `${operation} ${location}${key ?? ''}`;
+  const detail = error instanceof Error ? error.message : String(error);
+  const next = fatal ? `: ${FATAL[code!]}` : '';
+  return new ArchiveError(kind, `store.${code ?? 'error'}`.toLowerCase(), `${where} failed (${code ?? 'error'})${next}; ${detail}`);
+}

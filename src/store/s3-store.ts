@@ -1,0 +1,387 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
+import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './keys.js';
+import { classifyS3Error, type S3ErrorContext } from './s3-errors.js';
+import type { BucketStore, PendingUpload, StoredObject } from './store.js';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Destination prefix inside the bucket: '' or ending in '/' (one is added when missing). */
+  prefix: string;
+  /** S3-compatible endpoint (OBS, MinIO, Swift); omit for AWS. */
+  endpoint?: string;
+  region: string;
+  forcePathStyle?: boolean;
+  /** Omitted: the SDK's default chain (AWS_ACCESS_KEY_ID..., profiles, web identity). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Bytes per multipart part (default 8 MiB, at least 5 MiB). With `queueSize` this bounds memory:
+   * about queueSize × partSize per upload in flight (plus the part being filled).
+   */
+  partSize?: number;
+  /** Parts uploaded at once per upload (default 2). */
+  queueSize?: number;
+  /** Connections to the store at once (the SDK's default when omitted). */
+  maxSockets?: number;
+  /** Keys per listing request (default and S3's maximum: 1000); small values exercise paging in tests. */
+  listPageSize?: number;
+  /**
+   * An S3Client to use instead of building one; the caller owns it (close() leaves it open) and must
+   * create it with `requestChecksumCalculation` and `responseChecksumValidation` set to 'WHEN_REQUIRED'.
+   */
+  client?: S3Client;
+}
+
+const MiB = 1024 * 1024;
+
+export function createS3Store(options: S3StoreOptions): BucketStore {
+  const base = normalizeBasePrefix(options.prefix);
+  const { bucket, region } = options;
+  const partSize = options.partSize ?? 8 * MiB;
+  // Memory bound per upload: lib-storage holds up to queueSize parts in flight plus the one it is
+  // filling, so about queueSize × partSize; the transfer's concurrency multiplies it.
+  const queueSize = options.queueSize ?? 2;
+  const pageSize = options.listPageSize ?? 1000;
+  const endpointOrigin = options.endpoint === undefined ? undefined : originOf(options.endpoint);
+  const secrets = [options.credentials?.secretAccessKey, options.credentials?.sessionToken, options.credentials?.accessKeyId].filter(
+    (value): value is string => Boolean(value),
+  );
+  const ownsClient = options.client === undefined;
+  const client = options.client ?? createS3Client(options);
+
+  const fail = (error: unknown, operation: string, key: string | undefined, signal?: AbortSignal) => {
+    const context: S3ErrorContext = { operation, bucket, key, endpoint: endpointOrigin, region, secrets };
+    return classifyS3Error(error, context, signal);
+  };
+
+  /** A helper for the many calls that differ only in command and description. */
+  async function send<T>(operation: string, key: string | undefined, signal: AbortSignal | undefined, call: () => Promise<T>) {
+    try {
+      return await call();
+    } catch (error) {
+      throw fail(error, operation, key, signal);
+    }
+  }
+
+  async function* pendingUploads(fullPrefix: string, signal?: AbortSignal) {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await send('list pending uploads', fullPrefix, signal, () =>
+        client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: fullPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          { abortSignal: signal },
+        ),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key !== undefined && upload.UploadId !== undefined) yield { ...upload, Key: upload.Key, UploadId: upload.UploadId };
+      }
+      if (!page.IsTruncated) return;
+      // A store that says "truncated" without a marker would page forever.
+      if (!page.NextKeyMarker || (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker)) return;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  async function abortUpload(fullKey: string, uploadId: string, signal?: AbortSignal) {
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: fullKey, UploadId: uploadId }), { abortSignal: signal });
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchUpload') return; // already gone: the state we want
+      throw fail(error, 'abort upload', fullKey, signal);
+    }
+  }
+
+  /**
+   * lib-storage aborts its multipart upload when it fails, but that request can fail too; a
+   * leftover would be billed forever, so look for it and abort it once more. Only our own
+   * UploadId: another runner may be uploading the same key.
+   */
+  async function ensureAborted(fullKey: string, uploadId: string) {
+    for await (const upload of pendingUploads(fullKey)) {
+      if (upload.Key === fullKey && upload.UploadId === uploadId) await abortUpload(fullKey, uploadId);
+    }
+  }
+
+  const store: BucketStore = {
+    location: `s3://${bucket}/${base}${endpointOrigin ? ` at ${endpointOrigin}` : ''}`,
+
+    async check(signal) {
+      // A one-key listing rather than HeadBucket: a HEAD answer has no body, so it cannot tell
+      // a bad key id from a bad signature from a missing permission.
+      await send('check', base, signal, () =>
+        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 1 }), { abortSignal: signal }),
+      );
+    },
+
+    async upload(key, body, uploadOptions = {}) {
+      const { signal, contentType } = uploadOptions;
+      try {
+        assertSafeKey(key);
+        if (signal?.aborted) throw new AbortedError('upload stopped before it began');
+      } catch (error) {
+        body.destroy();
+        throw error;
+      }
+      const fullKey = base + key;
+
+      let bytes = 0;
+      let bodyError: unknown; // the source failed: its own error, classified where it was made
+      let partError: unknown; // a part failed after the SDK's own retries
+      let stopping = false;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length;
+          callback(null, chunk);
+        },
+      });
+
+      // Ending the body makes lib-storage stop reading, abort its multipart upload, and only then
+      // settle done(); `upload.abort()` would settle done() at once and abort in the background,
+      // which a process about to exit never waits for.
+      const parts = new AbortController();
+      const stop = (reason: Error) => {
+        if (stopping) return;
+        stopping = true;
+        counted.destroy(reason);
+        parts.abort();
+      };
+      const onAbort = () => stop(new AbortedError('upload stopped before completion'));
+      body.on('error', (error) => {
+        if (stopping) return;
+        bodyError = error;
+        stop(error);
+      });
+      // Errors travel to `counted`, where lib-storage reads; the callback only keeps pipeline quiet.
+      pipeline(body, counted, () => undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // Without this, the other part uploaders would read the rest of the body before done() fails.
+      const onPartFailure = (error: unknown) => {
+        if (stopping) return;
+        partError ??= error;
+        stop(new Error('a part failed'));
+      };
+
+      const upload = new Upload({
+        client: withPartControl(client, parts.signal, onPartFailure),
+        params: { Bucket: bucket, Key: fullKey, Body: counted, ContentType: contentType },
+        partSize,
+        queueSize,
+        leavePartsOnError: false,
+      });
+      try {
+        await upload.done();
+        return { bytes };
+      } catch (error) {
+        stopping = true;
+        counted.destroy();
+        const failure = signal?.aborted
+          ? new AbortedError('upload stopped before completion')
+          : (bodyError ?? fail(partError ?? error, 'upload', fullKey));
+        if (upload.uploadId !== undefined) {
+          try {
+            await ensureAborted(fullKey, upload.uploadId);
+          } catch (cleanupError) {
+            throw withCleanupFailure(failure, cleanupError);
+          }
+        }
+        throw failure;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+
+    async put(key, body, putOptions = {}) {
+      assertSafeKey(key);
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      await send('put', base + key, putOptions.signal, () =>
+        client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: base + key, Body: bytes, ContentLength: bytes.length, ContentType: putOptions.contentType }),
+          { abortSignal: putOptions.signal },
+        ),
+      );
+    },
+
+    async get(key, signal) {
+      assertSafeKey(key);
+      return send('get', base + key, signal, async () => {
+        try {
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal });
+          const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+          return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), lastModified: response.LastModified ?? new Date(0) };
+        } catch (error) {
+          if (isMissingObject(error)) return undefined;
+          throw error;
+        }
+      });
+    },
+
+    async read(key, signal) {
+      assertSafeKey(key);
+      const response = await send('read', base + key, signal, async () => {
+        try {
+          return await client.send(new GetObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal });
+        } catch (error) {
+          if (isMissingObject(error)) return undefined;
+          throw error;
+        }
+      });
+      if (!response) return undefined;
+      if (!(response.Body instanceof Readable)) throw new ArchiveError('file', 'store.no-body', `read s3://${bucket}/${base}${key}: no body`);
+      // Errors while streaming are classified too, so deep verification can retry a reset.
+      const source = response.Body;
+      const out = new PassThrough();
+      source.once('error', (error) => out.destroy(fail(error, 'read', base + key, signal)));
+      out.once('close', () => source.destroy());
+      source.pipe(out);
+      return out;
+    },
+
+    async head(key, signal) {
+      assertSafeKey(key);
+      return send('head', base + key, signal, async () => {
+        try {
+          const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal });
+          return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0) };
+        } catch (error) {
+          if (isMissingObject(error)) return undefined;
+          throw error;
+        }
+      });
+    },
+
+    async *list(prefix, listOptions = {}) {
+      assertSafePrefix(prefix);
+      const { signal, startAfter } = listOptions;
+      let token: string | undefined;
+      for (;;) {
+        const page = await send('list', base + prefix, signal, () =>
+          client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: base + prefix,
+              MaxKeys: pageSize,
+              // The continuation token already carries the position; some stores reject both.
+              ...(token === undefined ? { StartAfter: startAfter === undefined ? undefined : base + startAfter } : { ContinuationToken: token }),
+            }),
+            { abortSignal: signal },
+          ),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key === undefined || !object.Key.startsWith(base)) continue;
+          const stored: StoredObject = { key: object.Key.slice(base.length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+          yield stored;
+        }
+        if (!page.IsTruncated || !page.NextContinuationToken || page.NextContinuationToken === token) return;
+        token = page.NextContinuationToken;
+      }
+    },
+
+    async delete(key, signal) {
+      assertSafeKey(key);
+      // One request per key: DeleteObjects needs Content-MD5 on Swift, and deletes are rare here.
+      await send('delete', base + key, signal, () =>
+        client.send(new DeleteObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal }),
+      );
+    },
+
+    async listPendingUploads(prefix, signal) {
+      assertSafePrefix(prefix);
+      const found: PendingUpload[] = [];
+      for await (const upload of pendingUploads(base + prefix, signal)) {
+        if (!upload.Key.startsWith(base)) continue;
+        found.push({ key: upload.Key.slice(base.length), id: upload.UploadId, initiated: upload.Initiated ?? new Date(0) });
+      }
+      return found;
+    },
+
+    async abortPendingUpload(upload, signal) {
+      assertSafeKey(upload.key);
+      await abortUpload(base + upload.key, upload.id, signal);
+    },
+
+    async close() {
+      if (ownsClient) client.destroy();
+    },
+  };
+  return store;
+}
+
+/** The client the store builds for itself; exported so tests can build the same one and watch it. */
+export function createS3Client(
+  options: Pick<S3StoreOptions, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'maxSockets'>,
+): S3Client {
+  const agentOptions = { keepAlive: true, ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }) };
+  return new S3Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle ?? false,
+    credentials: options.credentials,
+    // Since 2025 the SDK adds CRC32 checksums and aws-chunked stream bodies by default, which
+    // Huawei OBS, Swift and other S3-compatible stores reject or mis-store.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: 10_000,
+      // Idle time, not total time (a part on a slow link may take long): a stalled store must not
+      // hang a pass forever. The SDK's `requestTimeout` counts total time and only logs by default.
+      socketTimeout: 120_000,
+    },
+  });
+}
+
+/**
+ * The same client for lib-storage, except that UploadPart requests stop when `signal` aborts (a
+ * stopping run need not wait for parts in flight) and report their failure at once. Only parts:
+ * a cancelled CreateMultipartUpload could create an upload whose id we never learn, and the
+ * AbortMultipartUpload must still go out.
+ */
+function withPartControl(client: S3Client, signal: AbortSignal, onPartFailure: (error: unknown) => void): S3Client {
+  const send = ((command: unknown, options?: object) => {
+    if (!(command instanceof UploadPartCommand)) return client.send(command as never, options as never);
+    return client.send(command, { ...options, abortSignal: signal }).catch((error: unknown) => {
+      onPartFailure(error);
+      throw error;
+    });
+  }) as S3Client['send'];
+  return new Proxy(client, { get: (target, property) => (property === 'send' ? send : Reflect.get(target, property, target)) });
+}
+
+function isMissingObject(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // HEAD answers carry no error code: a 404 there is "NotFound". NoSuchBucket stays an error.
+  return name === 'NoSuchKey' || (name === 'NotFound' && $metadata?.httpStatusCode === 404);
+}
+
+function originOf(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${url.host}`; // `host` has no user:password
+  } catch {
+    return '(invalid endpoint)';
+  }
+}
+
+function withCleanupFailure(failure: unknown, cleanupError: unknown): Error {
+  const note = `; its multipart upload could not be aborted and stays pending until cleaned up (${errorMessage(cleanupError)})`;
+  if (failure instanceof AbortedError) return new AbortedError(failure.message + note);
+  if (isArchiveError(failure)) return new ArchiveError(failure.kind, failure.reason, failure.message + note, { retryAfterMs: failure.retryAfterMs });
+  return new ArchiveError(failureKind(failure), 'store.abort-failed', errorMessage(failure) + note);
+}
