@@ -62,9 +62,10 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
     fatal.error = error as ArchiveError;
     stopAll.abort();
   };
-  const guarded = <T>(fn: () => Promise<T>) =>
+  const guarded = <T>(fn: () => Promise<T>, closing = false) =>
     limit(() => {
-      if (stopNew.aborted) throw new AbortedError(fatal.error ? 'stopped: the pass hit a fatal error' : 'stopped before it started: shutting down');
+      // Closing work (records, manifest) still runs after a graceful stop; only a fatal error skips it.
+      if (closing ? fatal.error : stopNew.aborted) throw new AbortedError(fatal.error ? 'stopped: the pass hit a fatal error' : 'stopped before it started: shutting down');
       return fn();
     });
 
@@ -117,7 +118,8 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   };
   if (!dryRun && !fatal.error?.reason.startsWith('store.')) {
     try {
-      await deps.store.put(runReportKey(runId), `${JSON.stringify(report, null, 1)}\n`, { contentType: 'application/json', signal: deps.hardSignal });
+      // Written even after a forced stop: it is what tells the user what happened.
+      await deps.store.put(runReportKey(runId), `${JSON.stringify(report, null, 1)}\n`, { contentType: 'application/json' });
     } catch (error) {
       deps.onEvent({ type: 'warning', message: `could not write the run report: ${errorMessage(error)}` });
     }
@@ -143,7 +145,7 @@ interface PassContext {
   projectId: string;
   runId: string;
   dryRun: boolean;
-  guarded: <T>(fn: () => Promise<T>) => Promise<T>;
+  guarded: <T>(fn: () => Promise<T>, closing?: boolean) => Promise<T>;
   onFatal: (error: unknown) => void;
   hard: AbortSignal;
 }
@@ -228,7 +230,7 @@ async function processInstance(instance: InstanceRef, pass: PassContext, onPrepa
   );
 
   try {
-    await pass.guarded(() => finish(instance, pass, prepared, written));
+    await pass.guarded(() => finish(instance, pass, prepared, written), true);
   } catch (error) {
     if (!(error instanceof AbortedError)) failInstance(error);
   }
@@ -291,13 +293,13 @@ async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepar
     const updated: ArchiveRecord = { ...record, knownLogIds: [...new Set([...record.knownLogIds, ...logIds])] };
     await deps.store.put(recordKey(record.instanceId, record.date, record.fileName), `${JSON.stringify(updated, null, 2)}\n`, {
       contentType: 'application/json',
-      signal: pass.hard,
     });
     known.set(identityOf(updated), updated);
   }
   for (const record of written) known.set(identityOf(record), record);
   if (prepared.records.stale || written.length > 0 || prepared.plan.acknowledge.length > 0) {
-    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, known, now: deps.now(), signal: pass.hard });
+    // Not tied to the abort signal: after a shutdown the files that did finish are still listed.
+    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, known, now: deps.now() });
   }
 }
 

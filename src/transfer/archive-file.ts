@@ -50,7 +50,8 @@ export async function archiveFile(file: PlannedFile, ctx: TransferContext, deps:
     },
     () => transferOnce(file, ctx, deps),
   );
-  await deps.store.put(file.recordKey, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json', signal: deps.signal });
+  // The object is verified: its record is written even if a stop was asked for meanwhile.
+  await deps.store.put(file.recordKey, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
   deps.onEvent({
     type: 'file-archived',
     instanceId: ctx.instanceId,
