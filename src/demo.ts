@@ -29,7 +29,7 @@ async function demo(): Promise<number> {
       stringify({
         dcs: { endpoint: sim.endpoint, projectId: PROJECT_ID, allowHttp: true },
         instances: fleet.instances.map((instance) => ({ id: instance.id, name: instance.name })),
-        collect: { enabled: false },
+        collect: { enabled: true, waitSeconds: 30 },
         archive: { concurrency: 4 },
         destination: { url: `file://${archive}/` },
       }),

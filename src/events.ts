@@ -27,6 +27,8 @@ export type ArchiverEvent =
   | { type: 'retry'; scope: string; attempt: number; delayMs: number; reason: string }
   | { type: 'file-bytes'; instanceId: string; fileName: string; bytes: number }
   | { type: 'warning'; message: string; instanceId?: string }
+  /** Nothing is archived for this replica and day, and DCS deletes it within 2 days. */
+  | { type: 'day-at-risk'; instanceId: string; replica: string; date: string }
   | {
       type: 'pass-finished';
       runId: string;
@@ -36,6 +38,7 @@ export type ArchiverEvent =
       failed: number;
       bytes: number;
       ms: number;
+      daysAtRisk: number;
       /** Why the pass stopped, when it did. */
       error?: { kind: FailureKind; reason: string; message: string };
     };

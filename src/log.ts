@@ -76,9 +76,12 @@ export function logEvent(logger: Logger, event: ArchiverEvent): void {
     case 'warning':
       logger.warn({ instance: event.instanceId }, event.message);
       break;
+    case 'day-at-risk':
+      logger.warn({ instance: event.instanceId, replica: event.replica, date: event.date }, 'day at risk: not archived, and DCS deletes it within 2 days');
+      break;
     case 'pass-finished':
       logger[event.result === 'ok' ? 'info' : 'error'](
-        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, bytes: event.bytes, ms: event.ms, ...(event.error ? { reason: event.error.reason, error: event.error.message } : {}) },
+        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, bytes: event.bytes, ms: event.ms, daysAtRisk: event.daysAtRisk, ...(event.error ? { reason: event.error.reason, error: event.error.message } : {}) },
         'pass finished',
       );
       break;

@@ -18,6 +18,7 @@ export class Metrics {
   private readonly skippedTicks = new Counter({ name: 'dcs_archiver_skipped_ticks_total', help: 'Scheduled ticks dropped because a pass was still running.', registers: [this.registry] });
   private readonly duration = new Gauge({ name: 'dcs_archiver_last_pass_duration_seconds', help: 'Duration of the last pass.', registers: [this.registry] });
   private readonly lastSuccess = new Gauge({ name: 'dcs_archiver_last_success_timestamp_seconds', help: 'When the last pass that archived everything planned finished (Unix time).', registers: [this.registry] });
+  private readonly daysAtRisk = new Gauge({ name: 'dcs_archiver_days_at_risk', help: 'Replica-days not archived that DCS deletes within 2 days, as of the last pass.', registers: [this.registry] });
   private readonly running = new Gauge({ name: 'dcs_archiver_pass_running', help: '1 while a pass runs.', registers: [this.registry] });
 
   constructor(private readonly now: () => Date = () => new Date()) {
@@ -52,6 +53,7 @@ export class Metrics {
         this.running.set(0);
         this.passes.inc({ result: event.result });
         this.duration.set(event.ms / 1000);
+        this.daysAtRisk.set(event.daysAtRisk);
         if (event.result === 'ok') this.lastSuccess.set(Math.floor(this.now().getTime() / 1000));
         break;
       default:

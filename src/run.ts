@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config, InstanceRef } from './config/schema.js';
-import type { DcsApi, RunLog } from './dcs/types.js';
+import { confirmedEmptyDays, planCollection, replicaTargets, RETENTION_DAYS, SINGLE_NODE, waitForCollection, type CollectionRequest } from './collect/collect.js';
+import { computeCoverage } from './collect/coverage.js';
+import type { DcsApi, RunLog, RunLogListing } from './dcs/types.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, type FailureKind } from './errors.js';
 import type { EventSink } from './events.js';
 import { planInstance, type Plan, type PlanInput } from './plan/planner.js';
 import { recordKey, runReportKey } from './plan/keys.js';
 import { loadInstanceRecords, rebuildManifest, type InstanceRecords } from './records/instance-records.js';
-import { identityOf, type ArchiveRecord } from './records/record.js';
+import { addDays, dayIn } from './plan/days.js';
+import { identityOf, type ArchiveRecord, type EmptyDay } from './records/record.js';
 import { summarise, type InstanceReport, type RunReport } from './records/report.js';
 import type { RetryPolicy } from './retry.js';
 import { inShard, type Shard } from './shard.js';
@@ -133,6 +136,7 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
     failed: counts.failed,
     bytes: counts.bytes,
     ms: finished.getTime() - started.getTime(),
+    daysAtRisk: counts.daysAtRisk,
     ...(report.error ? { error: report.error } : {}),
   });
   return report;
@@ -153,6 +157,11 @@ interface PassContext {
 interface Prepared {
   plan: Plan;
   records: InstanceRecords;
+  listing: RunLogListing;
+  /** Replica keys to show in the coverage (empty when collection is off: learned from files). */
+  replicaKeys: string[];
+  /** Days this pass confirmed empty. */
+  emptyDays: EmptyDay[];
 }
 
 async function processInstance(instance: InstanceRef, pass: PassContext, onPrepared?: () => void): Promise<InstanceReport> {
@@ -166,7 +175,7 @@ async function processInstance(instance: InstanceRef, pass: PassContext, onPrepa
 
   let prepared: Prepared;
   try {
-    prepared = await pass.guarded(() => prepare(instance, pass, report));
+    prepared = await prepare(instance, pass, report, onPrepared);
   } catch (error) {
     failInstance(error);
     return report;
@@ -230,54 +239,118 @@ async function processInstance(instance: InstanceRef, pass: PassContext, onPrepa
   );
 
   try {
-    await pass.guarded(() => finish(instance, pass, prepared, written), true);
+    await pass.guarded(() => finish(instance, pass, prepared, written, report), true);
   } catch (error) {
     if (!(error instanceof AbortedError)) failInstance(error);
   }
   return report;
 }
 
-/** List, read records, plan; probe sizes when the plan needs them to choose, then plan again. */
-async function prepare(instance: InstanceRef, pass: PassContext, report: InstanceReport): Promise<Prepared> {
+/**
+ * Survey (listing, records, replicas; trigger collection), wait for collected files outside
+ * the concurrency limit, then plan, probing sizes when the plan needs them to choose.
+ */
+async function prepare(instance: InstanceRef, pass: PassContext, report: InstanceReport, onSurveyed?: () => void): Promise<Prepared> {
   const { deps, config } = pass;
-  const listing = await deps.dcs.listRunLogs(instance.id, pass.hard);
-  const sinceDate = listing.logs.reduce<string | undefined>((min, log) => (min === undefined || log.date < min ? log.date : min), undefined);
-  const records = listing.logs.length > 0
-    ? await loadInstanceRecords({ store: deps.store, instanceId: instance.id, sinceDate, signal: pass.hard })
-    : { byIdentity: new Map(), stale: false, problems: [] };
+  const today = dayIn(deps.now(), config.schedule.timezone);
+  const survey = await pass.guarded(async () => {
+    const listing = await deps.dcs.listRunLogs(instance.id, pass.hard);
+    const oldestListed = listing.logs.reduce((min, log) => (log.date < min ? log.date : min), today);
+    const windowStart = addDays(today, -RETENTION_DAYS);
+    const records = await loadInstanceRecords({
+      store: deps.store,
+      instanceId: instance.id,
+      sinceDate: oldestListed < windowStart ? oldestListed : windowStart,
+      signal: pass.hard,
+    });
+    if (!config.collect.enabled) return { listing, records, targets: [], requests: [] };
+    const targets = replicaTargets(await deps.dcs.listReplicas(instance.id, pass.hard));
+    const requests = planCollection({ targets, records: records.byIdentity.values(), emptyDays: records.emptyDays, today, includeOpenDay: config.archive.includeOpenDay });
+    const triggered: CollectionRequest[] = [];
+    report.collection = [];
+    for (const request of requests) {
+      const entry = { replica: request.replica.key, period: request.period, days: request.days };
+      if (pass.dryRun) {
+        report.collection.push({ ...entry, result: 'would-trigger' });
+        continue;
+      }
+      try {
+        await deps.dcs.collectRunLogs(instance.id, request.period, request.replica.replicationId, pass.hard);
+        report.collection.push({ ...entry, result: 'triggered' });
+        triggered.push(request);
+      } catch (error) {
+        if (failureKind(error) === 'fatal') throw error;
+        report.collection.push({ ...entry, result: 'failed', ...describe(error) });
+        deps.onEvent({ type: 'warning', instanceId: instance.id, message: `collection for replica ${request.replica.key} failed: ${errorMessage(error)}` });
+      }
+    }
+    return { listing, records, targets, requests: triggered };
+  });
+  onSurveyed?.();
 
+  let { listing } = survey;
+  let fresh = new Set<string>();
+  const emptyDays: EmptyDay[] = [];
+  if (survey.requests.length > 0) {
+    const waited = await waitForCollection({
+      dcs: deps.dcs,
+      instanceId: instance.id,
+      before: new Set(listing.logs.map((log) => log.id)),
+      replicas: survey.requests.map((r) => r.replica),
+      waitMs: config.collect.waitSeconds * 1000,
+      now: deps.now,
+      sleep: deps.sleep,
+      signal: pass.hard,
+      list: (fn) => pass.guarded(fn),
+    });
+    listing = waited.listing;
+    fresh = waited.fresh;
+    if (waited.timedOut) {
+      report.collectionTimedOut = true;
+      deps.onEvent({ type: 'warning', instanceId: instance.id, message: `collected files were not all ready within collect.waitSeconds (${config.collect.waitSeconds} s); archiving what is ready` });
+    } else {
+      const confirmedAt = deps.now().toISOString();
+      for (const day of confirmedEmptyDays(survey.requests, listing.logs, today)) emptyDays.push({ ...day, confirmedAt, runId: pass.runId });
+    }
+  }
+
+  const replicaKeys = survey.targets.map((t) => t.key);
   const input: PlanInput = {
     projectId: pass.projectId,
     instance,
     logs: listing.logs,
     malformed: listing.malformed,
-    records: records.byIdentity,
+    records: survey.records.byIdentity,
     now: deps.now(),
     timeZone: config.schedule.timezone,
     includeOpenDay: config.archive.includeOpenDay,
     keyTemplate: config.archive.keyTemplate,
     compression: config.archive.compression,
     sizes: new Map(),
+    fresh,
   };
-  let plan = planInstance(input);
-  if (plan.probe.length === 0 || pass.dryRun) return { plan, records };
+  const firstPlan = planInstance(input);
+  const done = { records: survey.records, listing, replicaKeys, emptyDays };
+  if (firstPlan.probe.length === 0 || pass.dryRun) return { plan: firstPlan, ...done };
 
-  const sizes = new Map<string, number>();
-  const probeFailed = new Set<string>();
-  for (const log of plan.probe) {
-    try {
-      sizes.set(log.id, await probe(instance.id, log, pass));
-    } catch (error) {
-      pass.onFatal(error);
-      if (failureKind(error) === 'fatal') throw error;
-      probeFailed.add(log.id);
-      const failure = { fileName: log.fileName, logId: log.id, date: log.date, ...describe(error) };
-      report.failed.push(failure);
-      deps.onEvent({ type: 'file-failed', instanceId: instance.id, ...failure });
+  const plan = await pass.guarded(async () => {
+    const sizes = new Map<string, number>();
+    const probeFailed = new Set<string>();
+    for (const log of firstPlan.probe) {
+      try {
+        sizes.set(log.id, await probe(instance.id, log, pass));
+      } catch (error) {
+        pass.onFatal(error);
+        if (failureKind(error) === 'fatal') throw error;
+        probeFailed.add(log.id);
+        const failure = { fileName: log.fileName, logId: log.id, date: log.date, ...describe(error) };
+        report.failed.push(failure);
+        deps.onEvent({ type: 'file-failed', instanceId: instance.id, ...failure });
+      }
     }
-  }
-  plan = planInstance({ ...input, sizes, probeFailed });
-  return { plan, records };
+    return planInstance({ ...input, sizes, probeFailed });
+  });
+  return { plan, ...done };
 }
 
 async function probe(instanceId: string, log: RunLog, pass: PassContext): Promise<number> {
@@ -285,21 +358,41 @@ async function probe(instanceId: string, log: RunLog, pass: PassContext): Promis
   return probeSize(link, pass.transfer.download);
 }
 
-/** Remember re-collections seen to be no larger, then rebuild the manifest if anything changed. */
-async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepared, written: ArchiveRecord[]): Promise<void> {
+/**
+ * Remember re-collections seen to be no larger (and whether they prove the file complete),
+ * rebuild the manifest if anything changed, and work out the instance's coverage.
+ */
+async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepared, written: ArchiveRecord[], report: InstanceReport): Promise<void> {
   const { deps } = pass;
   const known = new Map(prepared.records.byIdentity);
-  for (const { record, logIds } of prepared.plan.acknowledge) {
-    const updated: ArchiveRecord = { ...record, knownLogIds: [...new Set([...record.knownLogIds, ...logIds])] };
+  for (const { record, logIds, complete } of prepared.plan.acknowledge) {
+    const updated: ArchiveRecord = { ...record, knownLogIds: [...new Set([...record.knownLogIds, ...logIds])], complete: record.complete || complete };
     await deps.store.put(recordKey(record.instanceId, record.date, record.fileName), `${JSON.stringify(updated, null, 2)}\n`, {
       contentType: 'application/json',
     });
     known.set(identityOf(updated), updated);
   }
   for (const record of written) known.set(identityOf(record), record);
-  if (prepared.records.stale || written.length > 0 || prepared.plan.acknowledge.length > 0) {
+  const today = dayIn(deps.now(), pass.config.schedule.timezone);
+  const windowStart = addDays(today, -RETENTION_DAYS);
+  // Confirmed empty days leave the manifest once DCS no longer keeps them.
+  const emptyDays = [...prepared.records.emptyDays, ...prepared.emptyDays].filter((d) => d.date >= windowStart);
+  const emptyChanged = emptyDays.length !== prepared.records.emptyDays.length;
+  if (!pass.dryRun && (prepared.records.stale || written.length > 0 || prepared.plan.acknowledge.length > 0 || emptyChanged)) {
     // Not tied to the abort signal: after a shutdown the files that did finish are still listed.
-    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, known, now: deps.now() });
+    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, known, emptyDays, now: deps.now() });
+  }
+  if (prepared.emptyDays.length > 0) report.emptyDaysConfirmed = prepared.emptyDays.map((d) => ({ replica: d.replica, date: d.date }));
+  const coverage = computeCoverage({ instanceId: instance.id, replicas: prepared.replicaKeys, records: known.values(), emptyDays, logs: prepared.listing.logs, today });
+  report.coverage = coverage;
+  for (const { replica, date } of coverage.atRisk) {
+    deps.onEvent({ type: 'day-at-risk', instanceId: instance.id, replica, date });
+  }
+  const current = new Set(prepared.replicaKeys);
+  if (current.size > 0 && !current.has(SINGLE_NODE)) {
+    for (const row of coverage.replicas) {
+      if (!current.has(row.replica)) deps.onEvent({ type: 'warning', instanceId: instance.id, message: `replica ${row.replica} is no longer listed (failover or scale-in); its days stay in the coverage` });
+    }
   }
 }
 

@@ -54,7 +54,15 @@ export interface Wired {
  * Builds the clients a pass needs from validated config and the environment. Everything that
  * can be refused (missing credentials, project id) is refused here, before any network call.
  */
-export function wire(config: Config, env: Env, onEvent: EventSink): Wired {
+export interface Effects {
+  now: () => Date;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+}
+
+const realEffects: Effects = { now: () => new Date(), sleep, random: Math.random };
+
+export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effects = realEffects): Wired {
   const projectId = config.dcs.projectId;
   if (!projectId) throw new ConfigError('dcs.projectId', 'got null; allowed: a project id, in the config or in HUAWEICLOUD_SDK_PROJECT_ID');
   const auth = dcsAuthFromEnv(env);
@@ -79,6 +87,7 @@ export function wire(config: Config, env: Env, onEvent: EventSink): Wired {
     dispatcher,
     timeouts,
     retry: config.dcs.retry,
+    ...effects,
     onEvent: (event) => onEvent(fromDcsEvent(event)),
   });
   const store = createStore(config);
@@ -90,9 +99,7 @@ export function wire(config: Config, env: Env, onEvent: EventSink): Wired {
       store,
       download: { dispatcher, allowHttp: config.dcs.allowHttp, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
       retry: config.dcs.retry,
-      now: () => new Date(),
-      sleep,
-      random: Math.random,
+      ...effects,
     },
     close: async () => {
       await store.close();

@@ -24,6 +24,8 @@ export interface PlannedFile {
   replaces?: ArchiveRecord;
   /** Other listing ids for this file that are no larger, remembered in the record. */
   knownLogIds: string[];
+  /** Collected by this pass after its day ended: the whole day. */
+  complete: boolean;
 }
 
 export interface SkippedFile {
@@ -38,6 +40,8 @@ export interface SkippedFile {
 export interface Acknowledgement {
   record: ArchiveRecord;
   logIds: string[];
+  /** One of them was collected after the day ended: the archived file is known complete. */
+  complete: boolean;
 }
 
 export interface Plan {
@@ -64,6 +68,8 @@ export interface PlanInput {
   sizes: ReadonlyMap<string, number>;
   /** Log ids whose probe failed: left out of the choice (the failure is reported by the caller). */
   probeFailed?: ReadonlySet<string>;
+  /** Items this pass collected after their day had ended. */
+  fresh?: ReadonlySet<string>;
 }
 
 /**
@@ -144,7 +150,7 @@ export function planInstance(input: PlanInput): Plan {
       if (!larger) {
         for (const log of ready) skip(log, 'already-archived', known.has(log.id) ? undefined : `no larger than the archived ${record.bytes} bytes`);
         const newlySeen = sized.map((log) => log.id);
-        if (newlySeen.length > 0) plan.acknowledge.push({ record, logIds: newlySeen });
+        if (newlySeen.length > 0) plan.acknowledge.push({ record, logIds: newlySeen, complete: newlySeen.some((id) => input.fresh?.has(id) === true) });
         continue;
       }
     }
@@ -170,6 +176,7 @@ export function planInstance(input: PlanInput): Plan {
       ...(bestBytes !== undefined ? { expectedBytes: bestBytes } : {}),
       ...(record ? { replaces: record } : {}),
       knownLogIds: [...new Set([...(record ? [record.logId, ...record.knownLogIds] : []), ...others])].filter((id) => id !== best.id),
+      complete: !open && input.fresh?.has(best.id) === true,
     });
   }
   return plan;

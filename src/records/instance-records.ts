@@ -1,6 +1,6 @@
 import { manifestKey, recordKey, recordPrefix } from '../plan/keys.js';
 import type { BucketStore } from '../store/store.js';
-import { identityOf, parseRecord, SCHEMA_VERSION, type ArchiveRecord, type Manifest } from './record.js';
+import { identityOf, parseRecord, SCHEMA_VERSION, type ArchiveRecord, type EmptyDay, type Manifest } from './record.js';
 
 /**
  * An instance's records as this pass knows them. The manifest is read first (one GET) and
@@ -14,6 +14,8 @@ export interface InstanceRecords {
   stale: boolean;
   /** Records that could not be read or parsed, with why (their files will be archived again). */
   problems: string[];
+  /** Confirmed empty days, from the manifest. */
+  emptyDays: EmptyDay[];
 }
 
 interface LoadOptions {
@@ -57,15 +59,15 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
 
   const byIdentity = new Map<string, ArchiveRecord>();
   for (const record of byKey.values()) byIdentity.set(identityOf(record), record);
-  return { byIdentity, stale, problems };
+  return { byIdentity, stale, problems, emptyDays: manifest?.emptyDays ?? [] };
 }
 
 async function readManifest(store: BucketStore, instanceId: string, signal?: AbortSignal) {
   const found = await store.get(manifestKey(instanceId), signal);
   if (!found) return undefined;
   const parsed = parseManifest(found.body.toString('utf8'));
-  if (typeof parsed === 'string') return { entries: [], lastModified: found.lastModified, problem: parsed };
-  return { entries: parsed.entries, lastModified: found.lastModified, problem: undefined };
+  if (typeof parsed === 'string') return { entries: [], emptyDays: [], lastModified: found.lastModified, problem: parsed };
+  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], lastModified: found.lastModified, problem: undefined };
 }
 
 export async function readRecord(store: BucketStore, key: string, signal?: AbortSignal): Promise<ArchiveRecord | string> {
@@ -88,7 +90,10 @@ export function parseManifest(text: string): Manifest | string {
     const record = parseRecord(JSON.stringify(entry));
     if (typeof record !== 'string') entries.push(record);
   }
-  return { ...(m as Manifest), entries };
+  const emptyDays = Array.isArray(m.emptyDays)
+    ? m.emptyDays.filter((d): d is EmptyDay => typeof d?.replica === 'string' && typeof d?.date === 'string' && typeof d?.confirmedAt === 'string' && typeof d?.runId === 'string')
+    : [];
+  return { ...(m as Manifest), entries, emptyDays };
 }
 
 /**
@@ -100,6 +105,8 @@ export async function rebuildManifest(options: {
   projectId: string;
   instanceId: string;
   known: ReadonlyMap<string, ArchiveRecord>;
+  /** Carried over: they live only in the manifest. */
+  emptyDays?: EmptyDay[];
   now: Date;
   signal?: AbortSignal;
 }): Promise<Manifest> {
@@ -116,7 +123,14 @@ export async function rebuildManifest(options: {
     const record = await readRecord(store, object.key, signal);
     if (typeof record !== 'string') entries.push(record);
   }
-  const manifest: Manifest = { schemaVersion: SCHEMA_VERSION, projectId: options.projectId, instanceId, generatedAt: options.now.toISOString(), entries };
+  const manifest: Manifest = {
+    schemaVersion: SCHEMA_VERSION,
+    projectId: options.projectId,
+    instanceId,
+    generatedAt: options.now.toISOString(),
+    entries,
+    ...(options.emptyDays && options.emptyDays.length > 0 ? { emptyDays: options.emptyDays } : {}),
+  };
   await store.put(manifestKey(instanceId), `${JSON.stringify(manifest, null, 1)}\n`, { contentType: 'application/json', signal });
   return manifest;
 }

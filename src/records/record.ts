@@ -23,8 +23,14 @@ export interface ArchiveRecord {
   /** Hex SHA-256 of the source bytes. */
   sha256: string;
   compression: 'none' | 'gzip';
-  /** The day was still open when the file was collected or archived: a later, complete file replaces it. */
+  /** The day was still open when the file was archived: a later, complete file replaces it. */
   partial: boolean;
+  /**
+   * The archived item was collected by this archiver after its day had ended, so it holds the
+   * whole day. Until then (an item collected earlier, by hand or before midnight) the day is
+   * collected once more and the larger file kept.
+   */
+  complete: boolean;
   archivedAt: string;
   runId: string;
   /**
@@ -40,6 +46,19 @@ export interface Manifest {
   instanceId: string;
   generatedAt: string;
   entries: ArchiveRecord[];
+  /**
+   * Days a replica was collected after they ended and produced no file: absence confirmed,
+   * not a failure. Soft state: if lost, the day is simply collected again.
+   */
+  emptyDays?: EmptyDay[];
+}
+
+export interface EmptyDay {
+  /** The replica's IP, or `node` for a single-node instance. */
+  replica: string;
+  date: string;
+  confirmedAt: string;
+  runId: string;
 }
 
 /** The identity of a file: one per replica per day, whatever its listing id. */
@@ -67,5 +86,5 @@ export function parseRecord(text: string): ArchiveRecord | string {
   if (r.compression !== 'none' && r.compression !== 'gzip') return 'field compression is not none or gzip';
   if (typeof r.partial !== 'boolean') return 'field partial is not a boolean';
   const knownLogIds = Array.isArray(r.knownLogIds) ? r.knownLogIds.filter((id): id is string => typeof id === 'string') : [];
-  return { ...(r as unknown as ArchiveRecord), knownLogIds };
+  return { ...(r as unknown as ArchiveRecord), knownLogIds, complete: r.complete === true };
 }

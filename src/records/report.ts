@@ -1,5 +1,6 @@
 import type { FailureKind } from '../errors.js';
 import type { SkipReason } from '../plan/planner.js';
+import type { InstanceCoverage } from '../collect/coverage.js';
 import { SCHEMA_VERSION } from './record.js';
 
 /** `runs/{runId}.json`: what one pass did, per instance. */
@@ -13,7 +14,7 @@ export interface RunReport {
   result: 'ok' | 'partial' | 'failed';
   /** Why the pass stopped, when it did. */
   error?: { kind: FailureKind; reason: string; message: string };
-  counts: { instances: number; archived: number; skipped: number; failed: number; bytes: number; storedBytes: number };
+  counts: { instances: number; archived: number; skipped: number; failed: number; bytes: number; storedBytes: number; daysAtRisk: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
   instances: InstanceReport[];
 }
@@ -30,10 +31,18 @@ export interface InstanceReport {
   planned?: Array<{ fileName: string; logId: string; date: string; key: string; partial: boolean; replaces?: string }>;
   /** Records that could not be read (their files are archived again). */
   recordProblems?: string[];
+  /** Collection triggered per replica: the period asked for, the days it is for, and how it went. */
+  collection?: Array<{ replica: string; period: number; days: string[]; result: 'triggered' | 'failed' | 'would-trigger'; kind?: FailureKind; reason?: string; message?: string }>;
+  /** The collected files were not all ready within collect.waitSeconds. */
+  collectionTimedOut?: boolean;
+  /** Days this pass collected that produced no file. */
+  emptyDaysConfirmed?: Array<{ replica: string; date: string }>;
+  /** The replica × day picture of the retention window after this pass. */
+  coverage?: InstanceCoverage;
 }
 
 export function summarise(instances: InstanceReport[]): Pick<RunReport, 'counts' | 'skippedByReason'> {
-  const counts = { instances: instances.length, archived: 0, skipped: 0, failed: 0, bytes: 0, storedBytes: 0 };
+  const counts = { instances: instances.length, archived: 0, skipped: 0, failed: 0, bytes: 0, storedBytes: 0, daysAtRisk: 0 };
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
   for (const instance of instances) {
     counts.archived += instance.archived.length;
@@ -44,6 +53,7 @@ export function summarise(instances: InstanceReport[]): Pick<RunReport, 'counts'
       counts.storedBytes += file.storedBytes;
     }
     for (const file of instance.skipped) skippedByReason[file.reason] = (skippedByReason[file.reason] ?? 0) + 1;
+    counts.daysAtRisk += instance.coverage?.atRisk.length ?? 0;
   }
   return { counts, skippedByReason };
 }

@@ -101,7 +101,7 @@ export class SimState {
       },
       specCode: SPEC_CODES[cacheMode],
       dailyBytes: spec.dailyBytes ?? DEFAULT_DAILY_BYTES,
-      createdAt: this.now(),
+      createdAt: spec.createdAt ?? this.now() - 30 * 86_400_000,
       entries: [],
       groupIds: new Map(),
       network: this.networks++,
@@ -227,9 +227,11 @@ export class SimState {
   collect(projectId: string, instanceId: string, period: number, replica: SimReplica): SimLog[] {
     const instance = this.mustInstance(projectId, instanceId);
     const { date: today, fractionOfDay } = zonedNow(this.now(), this.timeZone);
+    const firstDay = zonedNow(instance.createdAt, this.timeZone).date;
     const created: SimLog[] = [];
     for (let back = period; back >= 0; back--) {
       const date = addDays(today, -back);
+      if (date < firstDay) continue;
       const size = back === 0 ? Math.max(1, Math.floor(instance.dailyBytes * fractionOfDay)) : instance.dailyBytes;
       const log = this.addLog(projectId, instanceId, {
         replicationIp: replica.ip,

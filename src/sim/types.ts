@@ -134,6 +134,11 @@ export interface SimInstanceSpec {
   engineVersion?: string;
   /** Size of a full day's log per replica, for collection (default 64 KiB). */
   dailyBytes?: number;
+  /**
+   * Sim-clock epoch ms the instance came into being (default: 30 days before it is added).
+   * Collection yields no file for days before it: a period may legitimately hold no log.
+   */
+  createdAt?: number;
 }
 
 export interface SimLogSpec {

@@ -104,6 +104,7 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
     sha256,
     compression: ctx.compression,
     partial: file.partial,
+    complete: file.complete,
     archivedAt: deps.now().toISOString(),
     runId: ctx.runId,
     knownLogIds: file.knownLogIds,

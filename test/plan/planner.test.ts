@@ -14,7 +14,7 @@ function record(logId: string, date: string, bytes: number, overrides: Partial<A
   return {
     schemaVersion: SCHEMA_VERSION, projectId: 'p', instanceId: INSTANCE, logId, fileName: `redis_10.0.0.1_${date}.log`,
     groupName: 'group-0', replicationIp: '10.0.0.1', date, key: `${INSTANCE}/${date}/redis_10.0.0.1_${date}.log`,
-    bytes, storedBytes: bytes, sha256: 'x', compression: 'none', partial: false, archivedAt: NOW.toISOString(), runId: 'r', knownLogIds: [],
+    bytes, storedBytes: bytes, sha256: 'x', compression: 'none', partial: false, archivedAt: NOW.toISOString(), runId: 'r', knownLogIds: [], complete: false,
     ...overrides,
   };
 }
@@ -86,7 +86,7 @@ describe('planInstance', () => {
     const logs = [log('a', '2026-11-29'), log('b', '2026-11-29')];
     const p = plan(logs, { records: [archived], sizes: { b: 100 } });
     expect(p.archive).toEqual([]);
-    expect(p.acknowledge).toEqual([{ record: archived, logIds: ['b'] }]);
+    expect(p.acknowledge).toEqual([{ record: archived, logIds: ['b'], complete: false }]);
     const again = plan(logs, { records: [{ ...archived, knownLogIds: ['b'] }] });
     expect(again.probe).toEqual([]);
     expect(reasons(again)).toEqual(['a:already-archived', 'b:already-archived']);
