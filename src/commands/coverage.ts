@@ -1,0 +1,74 @@
+import pLimit from 'p-limit';
+import { replicaTargets, RETENTION_DAYS } from '../collect/collect.js';
+import { COVERAGE_LEGEND, computeCoverage, coveragePicture, type InstanceCoverage } from '../collect/coverage.js';
+import { errorMessage } from '../errors.js';
+import { logEvent } from '../log.js';
+import { addDays, dayIn } from '../plan/days.js';
+import { loadInstanceRecords } from '../records/instance-records.js';
+import { inShard, resolveShard } from '../shard.js';
+import { wire } from '../wire.js';
+import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+
+/**
+ * The instance × replica × day picture of the retention window, read from the bucket and the
+ * listings without changing anything. Exits 1 when a day is at risk, for alerting.
+ */
+export const coverageCommand: Command = {
+  name: 'coverage',
+  summary: 'what is archived, missing or at risk, per instance, replica and day',
+  flags: ['config', 'instance', 'json', 'set', 'shard'],
+  async run({ flags, io, logger, loadConfig }) {
+    const config = await loadConfig();
+    const shard = resolveShard(flags.shard, io.env, config.sharding.count);
+    const wired = wire(config, io.env, (event) => logEvent(logger, event));
+    try {
+      const wanted = flags.instance?.length ? flags.instance.map((id) => config.instances.find((i) => i.id === id) ?? { id, name: undefined }) : config.instances;
+      const instances = inShard(wanted, shard);
+      const today = dayIn(new Date(), config.schedule.timezone);
+      const limit = pLimit(config.archive.concurrency);
+      const results = await Promise.all(
+        instances.map((instance) =>
+          limit(async (): Promise<{ id: string; name?: string; coverage?: InstanceCoverage; error?: string }> => {
+            try {
+              const [listing, replicas, records] = await Promise.all([
+                wired.dcs.listRunLogs(instance.id),
+                config.collect.enabled ? wired.dcs.listReplicas(instance.id) : Promise.resolve(undefined),
+                loadInstanceRecords({ store: wired.store, instanceId: instance.id, sinceDate: addDays(today, -RETENTION_DAYS - 30) }),
+              ]);
+              const coverage = computeCoverage({
+                instanceId: instance.id,
+                replicas: replicas ? replicaTargets(replicas).map((t) => t.key) : [],
+                records: records.byIdentity.values(),
+                emptyDays: records.emptyDays,
+                logs: listing.logs,
+                today,
+              });
+              return { id: instance.id, ...(instance.name ? { name: instance.name } : {}), coverage };
+            } catch (error) {
+              return { id: instance.id, ...(instance.name ? { name: instance.name } : {}), error: errorMessage(error) };
+            }
+          }),
+        ),
+      );
+      const atRisk = results.reduce((n, r) => n + (r.coverage?.atRisk.length ?? 0), 0);
+      const failed = results.filter((r) => r.error).length;
+      if (flags.json) {
+        io.stdout.write(`${JSON.stringify({ today, timezone: config.schedule.timezone, atRisk, instances: results }, null, 2)}\n`);
+      } else {
+        const days = Array.from({ length: RETENTION_DAYS + 1 }, (_, i) => addDays(today, i - RETENTION_DAYS));
+        const lines = [`Coverage ${days[0]} .. ${today} (${config.schedule.timezone}), one character per day, oldest first`, COVERAGE_LEGEND, ''];
+        for (const result of results) {
+          lines.push(`${result.name ? `${result.name} (${result.id})` : result.id}`);
+          if (result.error) lines.push(`  cannot tell: ${result.error}`);
+          else for (const line of coveragePicture(result.coverage!)) lines.push(`  ${line}`);
+          for (const { replica, date } of result.coverage?.lost ?? []) lines.push(`  lost: ${replica} ${date} (deleted by DCS before it was archived)`);
+        }
+        lines.push('', `${atRisk} day(s) at risk across ${results.length} instance(s)${failed ? `; ${failed} instance(s) could not be read` : ''}`);
+        io.stdout.write(`${lines.join('\n')}\n`);
+      }
+      return atRisk > 0 || failed > 0 ? EXIT_FAILED : EXIT_OK;
+    } finally {
+      await wired.close();
+    }
+  },
+};
