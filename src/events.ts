@@ -27,6 +27,8 @@ export type ArchiverEvent =
   | { type: 'retry'; scope: string; attempt: number; delayMs: number; reason: string }
   | { type: 'file-bytes'; instanceId: string; fileName: string; bytes: number }
   | { type: 'warning'; message: string; instanceId?: string }
+  /** DCS answered 429: the shared request rate was lowered to this. */
+  | { type: 'rate-lowered'; ratePerSecond: number }
   /** Nothing is archived for this replica and day, and DCS deletes it within 2 days. */
   | { type: 'day-at-risk'; instanceId: string; replica: string; date: string }
   | {

@@ -76,6 +76,9 @@ export function logEvent(logger: Logger, event: ArchiverEvent): void {
     case 'warning':
       logger.warn({ instance: event.instanceId }, event.message);
       break;
+    case 'rate-lowered':
+      logger.warn({ ratePerSecond: Math.round(event.ratePerSecond * 100) / 100 }, 'DCS is throttling: request rate lowered');
+      break;
     case 'day-at-risk':
       logger.warn({ instance: event.instanceId, replica: event.replica, date: event.date }, 'day at risk: not archived, and DCS deletes it within 2 days');
       break;

@@ -3,6 +3,7 @@ import { parseDestinationUrl } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createDcsClient, type DcsEvent } from './dcs/client.js';
 import type { DcsAuth } from './dcs/http.js';
+import { RateLimiter } from './dcs/rate-limit.js';
 import type { DcsApi } from './dcs/types.js';
 import { ConfigError } from './errors.js';
 import type { EventSink } from './events.js';
@@ -79,6 +80,8 @@ export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effe
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,
   });
+  // One limit for every DCS call of the process; 429s slow it down.
+  const limiter = new RateLimiter({ ratePerSecond: config.dcs.requestsPerSecond, now: () => effects.now().getTime(), sleep: effects.sleep });
   const dcs = createDcsClient({
     endpoint: dcsEndpoint(config),
     projectId,
@@ -88,7 +91,14 @@ export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effe
     timeouts,
     retry: config.dcs.retry,
     ...effects,
-    onEvent: (event) => onEvent(fromDcsEvent(event)),
+    beforeRequest: (signal) => limiter.acquire(signal),
+    onEvent: (event) => {
+      if (event.type === 'dcs.retry' && /429|APIGW\.0308/.test(event.reason)) {
+        limiter.penalize();
+        onEvent({ type: 'rate-lowered', ratePerSecond: limiter.currentRate() });
+      }
+      onEvent(fromDcsEvent(event));
+    },
   });
   const store = createStore(config);
   return {

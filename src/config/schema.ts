@@ -44,6 +44,7 @@ export const configSchema = z.strictObject({
         .nullable()
         .default(null),
       allowHttp: z.boolean().default(false),
+      requestsPerSecond: z.number().min(0.2).max(1000).default(10),
       retry: z
         .strictObject({
           attempts: z.number().int().min(1).max(20).default(5),
