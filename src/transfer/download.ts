@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ArchiveError } from '../errors.js';
@@ -104,7 +105,28 @@ function checkedUrl(link: string, allowHttp: boolean): URL {
   if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
     throw new ArchiveError('file', 'download.insecure-link', `refusing ${url.protocol} download link ${redactUrl(url.toString())}: https is required unless dcs.allowHttp is set`);
   }
+  // A link is object storage on the internet; one aimed at this machine or its network is
+  // refused, unless a local simulator is explicitly allowed.
+  if (!allowHttp && isPrivateHost(url.hostname)) {
+    throw new ArchiveError('file', 'download.private-link', `refusing download link to private address ${url.hostname}: allowed only with dcs.allowHttp (local simulators)`);
+  }
   return url;
+}
+
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+  PRIVATE.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
+
+function isPrivateHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
+  const family = isIP(mapped ?? host);
+  if (family === 4) return PRIVATE.check(mapped ?? host, 'ipv4');
+  if (family === 6) return PRIVATE.check(host, 'ipv6');
+  return false;
 }
 
 function statusError(status: number, url: URL, retryAfter: string | string[] | undefined): ArchiveError {
