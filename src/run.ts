@@ -32,6 +32,8 @@ export interface RunDeps {
   /** Abort work in flight too (the grace period is over, or a second signal). */
   hardSignal?: AbortSignal;
   runId?: string;
+  /** The redaction layer, applied to the run report before it is written. */
+  scrub?: (text: string) => string;
 }
 
 export interface RunOptions {
@@ -122,7 +124,8 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   if (!dryRun && !fatal.error?.reason.startsWith('store.')) {
     try {
       // Written even after a forced stop: it is what tells the user what happened.
-      await deps.store.put(runReportKey(runId), `${JSON.stringify(report, null, 1)}\n`, { contentType: 'application/json' });
+      const text = `${JSON.stringify(report, null, 1)}\n`;
+      await deps.store.put(runReportKey(runId), deps.scrub ? deps.scrub(text) : text, { contentType: 'application/json' });
     } catch (error) {
       deps.onEvent({ type: 'warning', message: `could not write the run report: ${errorMessage(error)}` });
     }

@@ -7,6 +7,7 @@ import { RateLimiter } from './dcs/rate-limit.js';
 import type { DcsApi } from './dcs/types.js';
 import { ConfigError } from './errors.js';
 import type { EventSink } from './events.js';
+import { createScrubber } from './log.js';
 import type { RunDeps } from './run.js';
 import { sleep } from './retry.js';
 import { createFileStore } from './store/file-store.js';
@@ -110,6 +111,7 @@ export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effe
       download: { dispatcher, allowHttp: config.dcs.allowHttp, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
       retry: config.dcs.retry,
       ...effects,
+      scrub: createScrubber(secretsFromEnv(env)),
     },
     close: async () => {
       await store.close();
