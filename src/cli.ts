@@ -3,7 +3,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { archiveCommand } from './commands/archive.js';
+import { coverageCommand } from './commands/coverage.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { verifyCommand } from './commands/verify.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
@@ -12,7 +14,7 @@ import { secretsFromEnv } from './wire.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
-export const COMMANDS: Command[] = [archiveCommand, scheduleCommand];
+export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand];
 
 const FLAG_HELP: Record<keyof Flags, string> = {
   config: '--config FILE       configuration file (else $ARCHIVER_CONFIG, else config/default.yaml)',
@@ -24,6 +26,7 @@ const FLAG_HELP: Record<keyof Flags, string> = {
   json: '--json              print JSON instead of a picture',
   'run-now': '--run-now           run a pass at start, then on the schedule',
   shard: '--shard I/N         only the I-th of N stable partitions of the instances (0-based)',
+  'older-than': '--older-than MIN    verify: a pending upload older than this is orphaned (default 60; 0: every one)',
 };
 
 function help(): string {
@@ -65,6 +68,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         'run-now': { type: 'boolean' },
         shard: { type: 'string' },
+        'older-than': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },

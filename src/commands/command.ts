@@ -21,6 +21,7 @@ export interface Flags {
   json?: boolean;
   'run-now'?: boolean;
   shard?: string;
+  'older-than'?: string;
 }
 
 export interface CommandContext {
