@@ -6,6 +6,7 @@ import { computeCoverage } from './collect/coverage.js';
 import type { DcsApi, RunLog, RunLogListing } from './dcs/types.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, type FailureKind } from './errors.js';
 import type { EventSink } from './events.js';
+import { resolveInstances } from './discover.js';
 import { planInstance, type Plan, type PlanInput } from './plan/planner.js';
 import { recordKey, runReportKey } from './plan/keys.js';
 import { loadInstanceRecords, rebuildManifest, type InstanceRecords } from './records/instance-records.js';
@@ -54,7 +55,6 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   const runId = deps.runId ?? newRunId(started);
   const dryRun = options.dryRun ?? false;
   const projectId = deps.dcs.projectId;
-  const instances = inShard(selectInstances(config.instances, options.only), options.shard);
   const limit = pLimit(config.archive.concurrency);
 
   // Fatal failures stop everything; a graceful stop only stops new work.
@@ -74,7 +74,6 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
       return fn();
     });
 
-  deps.onEvent({ type: 'pass-started', runId, instances: instances.length, dryRun });
   const transfer: TransferDeps = {
     dcs: deps.dcs,
     store: deps.store,
@@ -88,8 +87,20 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   };
 
   let reports: InstanceReport[] = [];
+  let discoveryError: RunReport['discoveryError'];
   try {
     await deps.store.check(hard);
+    let candidates = config.instances;
+    try {
+      candidates = await resolveInstances(config, deps.dcs, hard);
+    } catch (error) {
+      if (failureKind(error) === 'fatal') throw error;
+      // The configured instances are still archived; the pass is not "ok".
+      discoveryError = describe(error);
+      deps.onEvent({ type: 'warning', message: `instance discovery failed, archiving the configured instances only: ${discoveryError.message}` });
+    }
+    const instances = inShard(selectInstances(candidates, options.only), options.shard);
+    deps.onEvent({ type: 'pass-started', runId, instances: instances.length, dryRun });
     // The first instance's calls go alone: if the credentials are wrong, one request learns it,
     // not a burst (five bad signatures in a row lock the access key for five minutes).
     let firstSettled = () => {};
@@ -115,8 +126,9 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     dryRun,
-    result: fatal.error ? 'failed' : counts.failed > 0 ? 'partial' : 'ok',
+    result: fatal.error ? 'failed' : counts.failed > 0 || discoveryError ? 'partial' : 'ok',
     ...(fatal.error ? { error: describe(fatal.error) } : {}),
+    ...(discoveryError ? { discoveryError } : {}),
     counts,
     skippedByReason,
     instances: reports,

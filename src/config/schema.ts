@@ -44,7 +44,7 @@ export const configSchema = z.strictObject({
         .nullable()
         .default(null),
       allowHttp: z.boolean().default(false),
-      requestsPerSecond: z.number().min(0.2).max(1000).default(10),
+      requestsPerSecond: z.number().min(0.2).max(1000).default(50),
       retry: z
         .strictObject({
           attempts: z.number().int().min(1).max(20).default(5),
@@ -62,6 +62,29 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   instances: z.array(instanceEntry).default([]),
+  discover: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      namePrefix: z.string().min(1).max(200).nullable().default(null),
+      namePattern: z
+        .string()
+        .min(1)
+        .max(500)
+        .refine((pattern) => {
+          try {
+            new RegExp(pattern);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'a valid regular expression')
+        .nullable()
+        .default(null),
+      tags: z.record(z.string().min(1).max(128), z.string().max(255)).default({}),
+      status: z.string().min(1).nullable().default('RUNNING'),
+      exclude: z.array(instanceId).default([]),
+    })
+    .prefault({}),
   collect: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -14,6 +14,8 @@ export interface RunReport {
   result: 'ok' | 'partial' | 'failed';
   /** Why the pass stopped, when it did. */
   error?: { kind: FailureKind; reason: string; message: string };
+  /** Instance discovery failed: only the configured instances were archived. */
+  discoveryError?: { kind: FailureKind; reason: string; message: string };
   counts: { instances: number; archived: number; skipped: number; failed: number; bytes: number; storedBytes: number; daysAtRisk: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
   instances: InstanceReport[];
