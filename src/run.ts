@@ -6,7 +6,8 @@ import { computeCoverage } from './collect/coverage.js';
 import type { DcsApi, RunLog, RunLogListing } from './dcs/types.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, type FailureKind } from './errors.js';
 import type { EventSink } from './events.js';
-import { resolveInstances } from './discover.js';
+import { resolveTargets, type Target as DiscoveredTarget } from './discover.js';
+import type { ProjectSource } from './wire.js';
 import { planInstance, type Plan, type PlanInput } from './plan/planner.js';
 import { recordKey, runReportKey } from './plan/keys.js';
 import { loadInstanceRecords, rebuildManifest, type InstanceRecords } from './records/instance-records.js';
@@ -20,7 +21,8 @@ import { archiveFile, type TransferDeps } from './transfer/archive-file.js';
 import { probeSize, type DownloadOptions } from './transfer/download.js';
 
 export interface RunDeps {
-  dcs: DcsApi;
+  /** Each DCS project of the pass, with its client and how its instances are chosen. */
+  projects: ProjectSource[];
   store: BucketStore;
   download: Omit<DownloadOptions, 'signal'>;
   retry: RetryPolicy;
@@ -54,7 +56,6 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   const started = deps.now();
   const runId = deps.runId ?? newRunId(started);
   const dryRun = options.dryRun ?? false;
-  const projectId = deps.dcs.projectId;
   const limit = pLimit(config.archive.concurrency);
 
   // Fatal failures stop everything; a graceful stop only stops new work.
@@ -74,8 +75,7 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
       return fn();
     });
 
-  const transfer: TransferDeps = {
-    dcs: deps.dcs,
+  const transfer: Omit<TransferDeps, 'dcs'> = {
     store: deps.store,
     download: { ...deps.download, signal: hard },
     retry: deps.retry,
@@ -90,27 +90,38 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   let discoveryError: RunReport['discoveryError'];
   try {
     await deps.store.check(hard);
-    let candidates = config.instances;
-    try {
-      candidates = await resolveInstances(config, deps.dcs, hard);
-    } catch (error) {
-      if (failureKind(error) === 'fatal') throw error;
-      // The configured instances are still archived; the pass is not "ok".
-      discoveryError = describe(error);
-      deps.onEvent({ type: 'warning', message: `instance discovery failed, archiving the configured instances only: ${discoveryError.message}` });
-    }
-    const instances = inShard(selectInstances(candidates, options.only), options.shard);
+    const candidates = await resolveTargets(
+      deps.projects,
+      (project, error) => {
+        // The configured instances are still archived; the pass is not "ok".
+        discoveryError = describe(error);
+        deps.onEvent({ type: 'warning', message: `instance discovery in project ${project.dcs.projectId} failed, archiving its configured instances only: ${discoveryError.message}` });
+      },
+      hard,
+    );
+    const instances = inShard(selectInstances(candidates, options.only, deps.projects[0]), options.shard);
     deps.onEvent({ type: 'pass-started', runId, instances: instances.length, dryRun });
     // The first instance's calls go alone: if the credentials are wrong, one request learns it,
     // not a burst (five bad signatures in a row lock the access key for five minutes).
     let firstSettled = () => {};
     const firstDone = new Promise<void>((resolve) => (firstSettled = resolve));
-    const pass: PassContext = { config, deps, transfer, projectId, runId, dryRun, guarded, onFatal, hard };
+    const passFor = (target: Target): PassContext => ({
+      config,
+      deps,
+      dcs: target.project.dcs,
+      projectId: target.project.dcs.projectId,
+      transfer: { ...transfer, dcs: target.project.dcs },
+      runId,
+      dryRun,
+      guarded,
+      onFatal,
+      hard,
+    });
     reports = await Promise.all(
-      instances.map((instance, index) =>
+      instances.map((target, index) =>
         index === 0
-          ? processInstance(instance, pass, firstSettled)
-          : firstDone.then(() => processInstance(instance, pass)),
+          ? processInstance(target, passFor(target), firstSettled)
+          : firstDone.then(() => processInstance(target, passFor(target))),
       ),
     );
   } catch (error) {
@@ -157,9 +168,13 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   return report;
 }
 
+type Target = DiscoveredTarget<ProjectSource>;
+
+/** What an instance's stages share: the pass, and the instance's own project. */
 interface PassContext {
   config: Config;
   deps: RunDeps;
+  dcs: DcsApi;
   transfer: TransferDeps;
   projectId: string;
   runId: string;
@@ -181,7 +196,7 @@ interface Prepared {
 
 async function processInstance(instance: InstanceRef, pass: PassContext, onPrepared?: () => void): Promise<InstanceReport> {
   const { deps, config } = pass;
-  const report: InstanceReport = { instanceId: instance.id, ...(instance.name ? { name: instance.name } : {}), archived: [], skipped: [], failed: [] };
+  const report: InstanceReport = { instanceId: instance.id, ...(instance.name ? { name: instance.name } : {}), projectId: pass.projectId, archived: [], skipped: [], failed: [] };
   const failInstance = (error: unknown) => {
     pass.onFatal(error);
     report.error = describe(error);
@@ -269,7 +284,7 @@ async function prepare(instance: InstanceRef, pass: PassContext, report: Instanc
   const { deps, config } = pass;
   const today = dayIn(deps.now(), config.schedule.timezone);
   const survey = await pass.guarded(async () => {
-    const listing = await deps.dcs.listRunLogs(instance.id, pass.hard);
+    const listing = await pass.dcs.listRunLogs(instance.id, pass.hard);
     const oldestListed = listing.logs.reduce((min, log) => (log.date < min ? log.date : min), today);
     const windowStart = addDays(today, -RETENTION_DAYS);
     const records = await loadInstanceRecords({
@@ -279,7 +294,7 @@ async function prepare(instance: InstanceRef, pass: PassContext, report: Instanc
       signal: pass.hard,
     });
     if (!config.collect.enabled) return { listing, records, targets: [], requests: [] };
-    const targets = replicaTargets(await deps.dcs.listReplicas(instance.id, pass.hard));
+    const targets = replicaTargets(await pass.dcs.listReplicas(instance.id, pass.hard));
     const requests = planCollection({ targets, records: records.byIdentity.values(), emptyDays: records.emptyDays, today, includeOpenDay: config.archive.includeOpenDay });
     const triggered: CollectionRequest[] = [];
     report.collection = [];
@@ -290,7 +305,7 @@ async function prepare(instance: InstanceRef, pass: PassContext, report: Instanc
         continue;
       }
       try {
-        await deps.dcs.collectRunLogs(instance.id, request.period, request.replica.replicationId, pass.hard);
+        await pass.dcs.collectRunLogs(instance.id, request.period, request.replica.replicationId, pass.hard);
         report.collection.push({ ...entry, result: 'triggered' });
         triggered.push(request);
       } catch (error) {
@@ -308,7 +323,7 @@ async function prepare(instance: InstanceRef, pass: PassContext, report: Instanc
   const emptyDays: EmptyDay[] = [];
   if (survey.requests.length > 0) {
     const waited = await waitForCollection({
-      dcs: deps.dcs,
+      dcs: pass.dcs,
       instanceId: instance.id,
       before: new Set(listing.logs.map((log) => log.id)),
       replicas: survey.requests.map((r) => r.replica),
@@ -369,7 +384,7 @@ async function prepare(instance: InstanceRef, pass: PassContext, report: Instanc
 }
 
 async function probe(instanceId: string, log: RunLog, pass: PassContext): Promise<number> {
-  const link = await pass.deps.dcs.getDownloadLink(instanceId, log.id, pass.hard);
+  const link = await pass.dcs.getDownloadLink(instanceId, log.id, pass.hard);
   return probeSize(link, pass.transfer.download);
 }
 
@@ -411,10 +426,11 @@ async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepar
   }
 }
 
-function selectInstances(configured: InstanceRef[], only: string[] | undefined): InstanceRef[] {
-  if (!only || only.length === 0) return configured;
-  const byId = new Map(configured.map((instance) => [instance.id, instance]));
-  return [...new Set(only)].map((id) => byId.get(id) ?? { id, name: undefined });
+/** `--instance`: those ids only; one not found in any project is taken from the first project. */
+function selectInstances(candidates: Target[], only: string[] | undefined, fallback: ProjectSource | undefined): Target[] {
+  if (!only || only.length === 0) return candidates;
+  const byId = new Map(candidates.map((target) => [target.id, target]));
+  return [...new Set(only)].flatMap((id) => byId.get(id) ?? (fallback ? [{ id, name: undefined, project: fallback }] : []));
 }
 
 function describe(error: unknown): { kind: FailureKind; reason: string; message: string } {

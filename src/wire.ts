@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import { parseDestinationUrl } from './config/load.js';
-import type { Config } from './config/schema.js';
+import type { Config, InstanceRef, ProjectConfig } from './config/schema.js';
 import { createDcsClient, type DcsEvent } from './dcs/client.js';
 import type { DcsAuth } from './dcs/http.js';
 import { RateLimiter } from './dcs/rate-limit.js';
@@ -16,9 +16,17 @@ import type { BucketStore } from './store/store.js';
 
 type Env = Record<string, string | undefined>;
 
-/** The secret values this process holds, for the log scrubber. */
+/**
+ * The secret values this process holds, for the log scrubber: the known credential variables,
+ * and any variable whose name says it holds a key, secret or token (per-project credentials
+ * have names of the user's choosing).
+ */
 export function secretsFromEnv(env: Env): string[] {
+  const named = Object.entries(env)
+    .filter(([name, value]) => /(_AK|_SK|SECRET|TOKEN|PASSWORD|ACCESS_KEY|_KEY)$/i.test(name) && typeof value === 'string' && value.length >= 8)
+    .map(([, value]) => value as string);
   return [
+    ...named,
     env.HUAWEICLOUD_SDK_AK,
     env.HUAWEICLOUD_SDK_SK,
     env.HUAWEICLOUD_SDK_SECURITY_TOKEN,
@@ -46,16 +54,12 @@ export function dcsEndpoint(config: Config): string {
 }
 
 export interface Wired {
-  dcs: DcsApi;
+  projects: ProjectSource[];
   store: BucketStore;
   deps: Omit<RunDeps, 'onEvent' | 'signal' | 'hardSignal'>;
   close(): Promise<void>;
 }
 
-/**
- * Builds the clients a pass needs from validated config and the environment. Everything that
- * can be refused (missing credentials, project id) is refused here, before any network call.
- */
 export interface Effects {
   now: () => Date;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -64,10 +68,60 @@ export interface Effects {
 
 const realEffects: Effects = { now: () => new Date(), sleep, random: Math.random };
 
+/** One DCS project (or region) of a pass: its client and how its instances are chosen. */
+export interface ProjectSource {
+  dcs: DcsApi;
+  instances: InstanceRef[];
+  discover: Config['discover'];
+}
+
+interface ProjectPlan {
+  path: string;
+  projectId: string;
+  endpoint: string;
+  auth: DcsAuth;
+  instances: InstanceRef[];
+  discover: Config['discover'];
+}
+
+/**
+ * The projects of a pass: `dcs` with the top-level instances and discovery (when it has
+ * anything to archive or is the only one), then every entry of `projects`, which inherits the
+ * region and credentials of `dcs` unless it names its own.
+ */
+export function planProjects(config: Config, env: Env): ProjectPlan[] {
+  const plans: ProjectPlan[] = [];
+  const mainHasWork = config.instances.length > 0 || config.discover.enabled;
+  if (mainHasWork || config.projects.length === 0) {
+    if (!config.dcs.projectId) throw new ConfigError('dcs.projectId', 'got null; allowed: a project id, in the config or in HUAWEICLOUD_SDK_PROJECT_ID');
+    plans.push({ path: 'dcs', projectId: config.dcs.projectId, endpoint: dcsEndpoint(config), auth: dcsAuthFromEnv(env), instances: config.instances, discover: config.discover });
+  }
+  config.projects.forEach((project, index) => {
+    const path = `projects[${index}]`;
+    const region = project.region ?? config.dcs.region;
+    const endpoint = project.endpoint ?? (project.region ? `https://dcs.${region}.myhuaweicloud.com` : dcsEndpoint(config));
+    plans.push({ path, projectId: project.projectId, endpoint, auth: projectAuth(project.credentialsEnv, env, path), instances: project.instances, discover: project.discover });
+  });
+  return plans;
+}
+
+function projectAuth(names: ProjectConfig['credentialsEnv'], env: Env, path: string): DcsAuth {
+  if (!names) return dcsAuthFromEnv(env);
+  const read = (name: string) => {
+    const value = env[name];
+    if (!value) throw new ConfigError(`${path}.credentialsEnv`, `names ${name}, which is not set`);
+    return value;
+  };
+  if ('token' in names) return { kind: 'token', token: read(names.token) };
+  return { kind: 'aksk', accessKey: read(names.ak), secretKey: read(names.sk), ...(names.securityToken ? { securityToken: read(names.securityToken) } : {}) };
+}
+
+/**
+ * Builds the clients a pass needs from validated config and the environment. Everything that
+ * can be refused (missing credentials, project id) is refused here, before any network call.
+ */
 export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effects = realEffects): Wired {
-  const projectId = config.dcs.projectId;
-  if (!projectId) throw new ConfigError('dcs.projectId', 'got null; allowed: a project id, in the config or in HUAWEICLOUD_SDK_PROJECT_ID');
-  const auth = dcsAuthFromEnv(env);
+  const plans = planProjects(config, env);
   const timeouts = {
     connectMs: config.dcs.timeouts.connectSeconds * 1000,
     headersMs: config.dcs.timeouts.headersSeconds * 1000,
@@ -83,30 +137,34 @@ export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effe
   });
   // One limit for every DCS call of the process; 429s slow it down.
   const limiter = new RateLimiter({ ratePerSecond: config.dcs.requestsPerSecond, now: () => effects.now().getTime(), sleep: effects.sleep });
-  const dcs = createDcsClient({
-    endpoint: dcsEndpoint(config),
-    projectId,
-    auth,
-    allowHttp: config.dcs.allowHttp,
-    dispatcher,
-    timeouts,
-    retry: config.dcs.retry,
-    ...effects,
-    beforeRequest: (signal) => limiter.acquire(signal),
-    onEvent: (event) => {
-      if (event.type === 'dcs.retry' && /429|APIGW\.0308/.test(event.reason)) {
-        limiter.penalize();
-        onEvent({ type: 'rate-lowered', ratePerSecond: limiter.currentRate() });
-      }
-      onEvent(fromDcsEvent(event));
-    },
-  });
+  const projects: ProjectSource[] = plans.map((plan) => ({
+    instances: plan.instances,
+    discover: plan.discover,
+    dcs: createDcsClient({
+      endpoint: plan.endpoint,
+      projectId: plan.projectId,
+      auth: plan.auth,
+      allowHttp: config.dcs.allowHttp,
+      dispatcher,
+      timeouts,
+      retry: config.dcs.retry,
+      ...effects,
+      beforeRequest: (signal) => limiter.acquire(signal),
+      onEvent: (event) => {
+        if (event.type === 'dcs.retry' && /429|APIGW\.0308/.test(event.reason)) {
+          limiter.penalize();
+          onEvent({ type: 'rate-lowered', ratePerSecond: limiter.currentRate() });
+        }
+        onEvent(fromDcsEvent(event));
+      },
+    }),
+  }));
   const store = createStore(config);
   return {
-    dcs,
+    projects,
     store,
     deps: {
-      dcs,
+      projects,
       store,
       download: { dispatcher, allowHttp: config.dcs.allowHttp, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
       retry: config.dcs.retry,

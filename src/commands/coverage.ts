@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { logEvent } from '../log.js';
 import { addDays, dayIn } from '../plan/days.js';
 import { loadInstanceRecords } from '../records/instance-records.js';
+import { resolveTargets } from '../discover.js';
 import { inShard, resolveShard } from '../shard.js';
 import { wire } from '../wire.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
@@ -22,7 +23,12 @@ export const coverageCommand: Command = {
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
     const wired = wire(config, io.env, (event) => logEvent(logger, event));
     try {
-      const wanted = flags.instance?.length ? flags.instance.map((id) => config.instances.find((i) => i.id === id) ?? { id, name: undefined }) : config.instances;
+      let discoveryFailed = false;
+      const all = await resolveTargets(wired.projects, (project, error) => {
+        discoveryFailed = true;
+        logger.error({ projectId: project.dcs.projectId }, `instance discovery failed: ${errorMessage(error)}`);
+      });
+      const wanted = flags.instance?.length ? all.filter((t) => flags.instance!.includes(t.id)) : all;
       const instances = inShard(wanted, shard);
       const today = dayIn(new Date(), config.schedule.timezone);
       const limit = pLimit(config.archive.concurrency);
@@ -31,8 +37,8 @@ export const coverageCommand: Command = {
           limit(async (): Promise<{ id: string; name?: string; coverage?: InstanceCoverage; error?: string }> => {
             try {
               const [listing, replicas, records] = await Promise.all([
-                wired.dcs.listRunLogs(instance.id),
-                config.collect.enabled ? wired.dcs.listReplicas(instance.id) : Promise.resolve(undefined),
+                instance.project.dcs.listRunLogs(instance.id),
+                config.collect.enabled ? instance.project.dcs.listReplicas(instance.id) : Promise.resolve(undefined),
                 loadInstanceRecords({ store: wired.store, instanceId: instance.id, sinceDate: addDays(today, -RETENTION_DAYS - 30) }),
               ]);
               const coverage = computeCoverage({
@@ -66,7 +72,7 @@ export const coverageCommand: Command = {
         lines.push('', `${atRisk} day(s) at risk across ${results.length} instance(s)${failed ? `; ${failed} instance(s) could not be read` : ''}`);
         io.stdout.write(`${lines.join('\n')}\n`);
       }
-      return atRisk > 0 || failed > 0 ? EXIT_FAILED : EXIT_OK;
+      return atRisk > 0 || failed > 0 || discoveryFailed ? EXIT_FAILED : EXIT_OK;
     } finally {
       await wired.close();
     }

@@ -252,6 +252,16 @@ function semanticProblems(config: Config): Problem[] {
     if (seen.has(instance.id)) add(`instances[${index}].id`, instance.id, 'each instance once');
     seen.add(instance.id);
   });
+  const projects = new Set(config.dcs.projectId ? [config.dcs.projectId] : []);
+  config.projects.forEach((project, p) => {
+    if (projects.has(project.projectId)) add(`projects[${p}].projectId`, project.projectId, 'each project once (dcs.projectId included)');
+    projects.add(project.projectId);
+    if (project.endpoint?.startsWith('http://') && !config.dcs.allowHttp) add(`projects[${p}].endpoint`, project.endpoint, 'an https:// URL (dcs.allowHttp: true only for a local simulator)');
+    project.instances.forEach((instance, index) => {
+      if (seen.has(instance.id)) add(`projects[${p}].instances[${index}].id`, instance.id, 'each instance once, in one project');
+      seen.add(instance.id);
+    });
+  });
   return problems;
 }
 

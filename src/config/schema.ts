@@ -28,6 +28,50 @@ const instanceEntry = z.union([
   z.strictObject({ id: instanceId, name: z.string().min(1).max(200).optional() }),
 ]);
 
+const discoverSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    namePrefix: z.string().min(1).max(200).nullable().default(null),
+    namePattern: z
+      .string()
+      .min(1)
+      .max(500)
+      .refine((pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'a valid regular expression')
+      .nullable()
+      .default(null),
+    tags: z.record(z.string().min(1).max(128), z.string().max(255)).default({}),
+    status: z.string().min(1).nullable().default('RUNNING'),
+    exclude: z.array(instanceId).default([]),
+  });
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'an environment variable name, e.g. PROD_HUAWEICLOUD_SDK_AK');
+
+/** Another project (or region) archived by the same process; unset keys come from `dcs`. */
+const projectSchema = z.strictObject({
+  projectId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a project id (32 hex characters in Huawei Cloud)'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'a Huawei Cloud region such as cn-north-4 or ap-southeast-1')
+    .optional(),
+  endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().optional(),
+  /** Names of the environment variables holding this project's credentials (default: the usual ones). */
+  credentialsEnv: z
+    .union([
+      z.strictObject({ ak: envName, sk: envName, securityToken: envName.optional() }),
+      z.strictObject({ token: envName }),
+    ])
+    .optional(),
+  instances: z.array(instanceEntry).default([]),
+  discover: discoverSchema.prefault({ enabled: false }),
+});
+
 const seconds = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
 
 export const configSchema = z.strictObject({
@@ -62,29 +106,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   instances: z.array(instanceEntry).default([]),
-  discover: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      namePrefix: z.string().min(1).max(200).nullable().default(null),
-      namePattern: z
-        .string()
-        .min(1)
-        .max(500)
-        .refine((pattern) => {
-          try {
-            new RegExp(pattern);
-            return true;
-          } catch {
-            return false;
-          }
-        }, 'a valid regular expression')
-        .nullable()
-        .default(null),
-      tags: z.record(z.string().min(1).max(128), z.string().max(255)).default({}),
-      status: z.string().min(1).nullable().default('RUNNING'),
-      exclude: z.array(instanceId).default([]),
-    })
-    .prefault({}),
+  discover: discoverSchema.prefault({}),
+  projects: z.array(projectSchema).default([]),
   collect: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -142,3 +165,4 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type InstanceRef = Config['instances'][number];
+export type ProjectConfig = Config['projects'][number];

@@ -24,6 +24,7 @@ export interface RunReport {
 export interface InstanceReport {
   instanceId: string;
   name?: string;
+  projectId: string;
   archived: Array<{ fileName: string; logId: string; date: string; key: string; bytes: number; storedBytes: number; sha256: string; partial: boolean; replaced: boolean }>;
   skipped: Array<{ fileName: string; logId: string; date: string; reason: SkipReason; detail?: string }>;
   failed: Array<{ fileName: string; logId: string; date: string; kind: FailureKind; reason: string; message: string }>;

@@ -35,7 +35,55 @@ describe('instance discovery', () => {
     await sim.close();
   });
 
+  it('archives two projects at two endpoints, each with its own credentials, discovering by tag in both', async () => {
+    const OTHER_PROJECT = '9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+    const other = await DcsSimulator.start({ credentials: { ak: 'AKOTHERREGION0001', sk: 'SKotherRegionSecret0002' } });
+    try {
+      const picked: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const id = `other-${i}`;
+        const instance = other.addInstance(OTHER_PROJECT, { id, name: id, cacheMode: 'single', tags: { env: i % 4 === 0 ? 'prod' : 'dev' } });
+        const replica = instance.replicas[0]!;
+        other.addLog(OTHER_PROJECT, id, { replicationIp: replica.ip, groupName: replica.groupName, date: yesterday, size: 64 });
+        if (i % 4 === 0) picked.push(id);
+      }
+      const config = validateConfig({
+        dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true, requestsPerSecond: 1000 },
+        discover: { enabled: true, tags: { env: 'prod' }, namePattern: '^orders-' },
+        projects: [{ projectId: OTHER_PROJECT, endpoint: other.endpoint, credentialsEnv: { ak: 'SG_AK', sk: 'SG_SK' }, discover: { enabled: true, tags: { env: 'prod' } } }],
+        collect: { enabled: false },
+        archive: { concurrency: 16 },
+        destination: { url: `file://${await mkdtemp(join(tmpdir(), 'archiver-projects-'))}/` },
+      });
+      const env = { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK, SG_AK: 'AKOTHERREGION0001', SG_SK: 'SKotherRegionSecret0002' };
+      const wired = wire(config, env, () => undefined);
+      const report = await runOnce(config, { ...wired.deps, onEvent: () => undefined });
+      await wired.close();
+
+      expect(report.result).toBe('ok');
+      const fromOther = report.instances.filter((i) => i.projectId === OTHER_PROJECT);
+      expect(fromOther.map((i) => i.instanceId).sort()).toEqual(picked.sort());
+      expect(fromOther.every((i) => i.archived.length === 1)).toBe(true);
+      const fromMain = report.instances.filter((i) => i.projectId === TEST_PROJECT_ID).map((i) => i.instanceId);
+      expect(fromMain.length).toBeGreaterThan(100);
+      expect(fromMain.every((id) => Number(id.slice(5)) % 3 === 0 && Number(id.slice(5)) % 2 === 0)).toBe(true);
+      expect(other.requests.every((r) => r.status !== 401)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a project whose named credential variable is not set, before any network call', () => {
+    const config = validateConfig({
+      dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true },
+      projects: [{ projectId: 'p2', credentialsEnv: { ak: 'MISSING_AK', sk: 'MISSING_SK' } }],
+      destination: { url: 'file:///tmp/x/' },
+    });
+    expect(() => wire(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, () => undefined)).toThrow('config projects[0].credentialsEnv: names MISSING_AK, which is not set');
+  });
+
   it('pages through 1,200 instances and archives only those matching tag, status and name, minus exclusions', async () => {
+    sim.resetRequests();
     const config = validateConfig({
       dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true, requestsPerSecond: 1000 },
       // team=core matches all: 1,080 running instances take two pages of 1,000.
