@@ -101,10 +101,16 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
     );
     const instances = inShard(selectInstances(candidates, options.only, deps.projects[0]), options.shard);
     deps.onEvent({ type: 'pass-started', runId, instances: instances.length, dryRun });
-    // The first instance's calls go alone: if the credentials are wrong, one request learns it,
-    // not a burst (five bad signatures in a row lock the access key for five minutes).
-    let firstSettled = () => {};
-    const firstDone = new Promise<void>((resolve) => (firstSettled = resolve));
+    // Each project's first instance goes alone: if its credentials are wrong, one request learns
+    // it, not a burst (five bad signatures in a row lock the access key for five minutes).
+    const firsts = new Map<ProjectSource, { done: Promise<void>; settle: () => void }>();
+    for (const target of instances) {
+      if (firsts.has(target.project)) continue;
+      let settle = () => {};
+      const done = new Promise<void>((resolve) => (settle = resolve));
+      firsts.set(target.project, { done, settle });
+    }
+    const leaders = new Set([...firsts.keys()].map((project) => instances.find((t) => t.project === project)));
     const passFor = (target: Target): PassContext => ({
       config,
       deps,
@@ -118,11 +124,12 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
       hard,
     });
     reports = await Promise.all(
-      instances.map((target, index) =>
-        index === 0
-          ? processInstance(target, passFor(target), firstSettled)
-          : firstDone.then(() => processInstance(target, passFor(target))),
-      ),
+      instances.map((target) => {
+        const first = firsts.get(target.project)!;
+        return leaders.has(target)
+          ? processInstance(target, passFor(target), first.settle)
+          : first.done.then(() => processInstance(target, passFor(target)));
+      }),
     );
   } catch (error) {
     onFatal(error);
