@@ -37,6 +37,9 @@ export const archiveCommand: Command = {
       }
       if (dryRun) {
         for (const instance of report.instances) {
+          for (const c of instance.collection ?? []) {
+            logger.info({ instance: instance.instanceId, replica: c.replica, queryTime: c.period, days: c.days }, 'would collect');
+          }
           for (const file of instance.planned ?? []) {
             logger.info({ instance: instance.instanceId, file: file.fileName, logId: file.logId, key: file.key, partial: file.partial, replaces: file.replaces }, 'would archive');
           }

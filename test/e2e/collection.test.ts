@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,14 +57,14 @@ describe('collection, coverage and catching up', () => {
     });
   }
 
-  async function pass(cfg: Config): Promise<RunReport> {
+  async function pass(cfg: Config, dryRun = false): Promise<RunReport> {
     // Waiting advances the shared clock instead of real time.
     const sleep = async (ms: number) => {
       clock += ms;
     };
     const wired = wire(cfg, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, (e) => events.push(e), { now, sleep, random: () => 0.5 });
     try {
-      return await runOnce(cfg, { ...wired.deps, onEvent: (e) => events.push(e) });
+      return await runOnce(cfg, { ...wired.deps, onEvent: (e) => events.push(e) }, { dryRun });
     } finally {
       await wired.close();
     }
@@ -100,6 +100,15 @@ describe('collection, coverage and catching up', () => {
     const again = await pass(config(['cluster-1', 'ha-1', 'single-1']));
     expect(again.counts.archived).toBe(0);
     expect(sim.requests.filter((r) => r.op === 'collect')).toEqual([]);
+  });
+
+  it('shows in a dry run the collections it would trigger per replica, and triggers and writes nothing', async () => {
+    const report = await pass(config(['ha-1', 'single-1']), true);
+    expect(report.instances.flatMap((i) => (i.collection ?? []).map((c) => `${i.instanceId} ${c.replica} ${c.period} ${c.result}`)).sort()).toEqual(
+      [...fleet.ha.replicas.map((r) => `ha-1 ${r.ip} 7 would-trigger`), 'single-1 node 7 would-trigger'].sort(),
+    );
+    expect(sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await readdir(root)).toEqual([]);
   });
 
   it('fills every gap after 5 days of downtime with one query_time 7 collection per replica', async () => {
