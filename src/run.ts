@@ -12,7 +12,7 @@ import { planInstance, type Plan, type PlanInput } from './plan/planner.js';
 import { recordKey, runReportKey } from './plan/keys.js';
 import { loadInstanceRecords, rebuildManifest, type InstanceRecords } from './records/instance-records.js';
 import { addDays, dayIn } from './plan/days.js';
-import { identityOf, type ArchiveRecord, type EmptyDay } from './records/record.js';
+import { identityOf, recordText, type ArchiveRecord, type EmptyDay } from './records/record.js';
 import { summarise, type InstanceReport, type RunReport } from './records/report.js';
 import type { RetryPolicy } from './retry.js';
 import { inShard, type Shard } from './shard.js';
@@ -404,7 +404,7 @@ async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepar
   const known = new Map(prepared.records.byIdentity);
   for (const { record, logIds, complete } of prepared.plan.acknowledge) {
     const updated: ArchiveRecord = { ...record, knownLogIds: [...new Set([...record.knownLogIds, ...logIds])], complete: record.complete || complete };
-    await deps.store.put(recordKey(record.instanceId, record.date, record.fileName), `${JSON.stringify(updated, null, 2)}\n`, {
+    await deps.store.put(recordKey(record.instanceId, record.date, record.fileName), recordText(updated), {
       contentType: 'application/json',
     });
     known.set(identityOf(updated), updated);

@@ -1,6 +1,6 @@
 import { manifestKey, recordKey, recordPrefix } from '../plan/keys.js';
-import type { BucketStore } from '../store/store.js';
-import { identityOf, parseRecord, SCHEMA_VERSION, type ArchiveRecord, type EmptyDay, type Manifest } from './record.js';
+import type { BucketStore, StoredObject } from '../store/store.js';
+import { identityOf, parseRecord, recordText, SCHEMA_VERSION, type ArchiveRecord, type EmptyDay, type Manifest } from './record.js';
 
 /**
  * An instance's records as this pass knows them. The manifest is read first (one GET) and
@@ -41,7 +41,7 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
   for await (const object of store.list(prefix, { ...(startAfter ? { startAfter } : {}), signal })) {
     listed.add(object.key);
     const known = fromManifest.get(object.key);
-    if (known && manifest && object.lastModified < manifest.lastModified) {
+    if (known && manifest && vouchedFor(object, known, manifest.lastModified)) {
       byKey.set(object.key, known);
       continue;
     }
@@ -60,6 +60,17 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
   const byIdentity = new Map<string, ArchiveRecord>();
   for (const record of byKey.values()) byIdentity.set(identityOf(record), record);
   return { byIdentity, stale, problems, emptyDays: manifest?.emptyDays ?? [] };
+}
+
+/**
+ * The manifest's entry still is the record: the record is older than the manifest, or (stores
+ * give LastModified to the second, and a manifest is often written in the same second as the
+ * records it lists) as old and exactly the size of the entry written out. Every rewrite of a
+ * record changes its size: a replacement or an acknowledgement adds to `knownLogIds`.
+ */
+function vouchedFor(object: StoredObject, entry: ArchiveRecord, manifestLastModified: Date): boolean {
+  if (object.lastModified < manifestLastModified) return true;
+  return object.lastModified.getTime() === manifestLastModified.getTime() && object.size === Buffer.byteLength(recordText(entry));
 }
 
 async function readManifest(store: BucketStore, instanceId: string, signal?: AbortSignal) {

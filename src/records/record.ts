@@ -61,6 +61,11 @@ export interface EmptyDay {
   runId: string;
 }
 
+/** A record object's exact bytes; writers and the staleness check in instance-records.ts share it. */
+export function recordText(record: ArchiveRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
 /** The identity of a file: one per replica per day, whatever its listing id. */
 export function identityOf(file: { instanceId: string; date: string; fileName: string }): string {
   return `${file.instanceId}\u0000${file.date}\u0000${file.fileName}`;

@@ -5,7 +5,7 @@ import type { DcsApi } from '../dcs/types.js';
 import { ArchiveError, DcsApiError, failureKind } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { PlannedFile } from '../plan/planner.js';
-import { SCHEMA_VERSION, type ArchiveRecord } from '../records/record.js';
+import { recordText, SCHEMA_VERSION, type ArchiveRecord } from '../records/record.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
 import { openDownload, type DownloadOptions } from './download.js';
@@ -51,7 +51,7 @@ export async function archiveFile(file: PlannedFile, ctx: TransferContext, deps:
     () => transferOnce(file, ctx, deps),
   );
   // The object is verified: its record is written even if a stop was asked for meanwhile.
-  await deps.store.put(file.recordKey, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+  await deps.store.put(file.recordKey, recordText(record), { contentType: 'application/json' });
   deps.onEvent({
     type: 'file-archived',
     instanceId: ctx.instanceId,
