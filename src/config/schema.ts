@@ -120,7 +120,7 @@ export const configSchema = z.strictObject({
       includeOpenDay: z.boolean().default(false),
       keyTemplate: z.string().min(1).max(512).default('{instanceId}/{date}/{fileName}'),
       compression: z.enum(['none', 'gzip']).default('none'),
-      partSizeMiB: z.number().int().min(5).max(512).default(8),
+      partSizeMiB: z.number().int().min(5).max(512).default(5),
     })
     .prefault({}),
   destination: z

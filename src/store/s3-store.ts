@@ -29,7 +29,7 @@ export interface S3StoreOptions {
   /** Omitted: the SDK's default chain (AWS_ACCESS_KEY_ID..., profiles, web identity). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
-   * Bytes per multipart part (default 8 MiB, at least 5 MiB). With `queueSize` this bounds memory:
+   * Bytes per multipart part (default 5 MiB, the S3 minimum). With `queueSize` this bounds memory:
    * about queueSize × partSize per upload in flight (plus the part being filled).
    */
   partSize?: number;
@@ -51,7 +51,9 @@ const MiB = 1024 * 1024;
 export function createS3Store(options: S3StoreOptions): BucketStore {
   const base = normalizeBasePrefix(options.prefix);
   const { bucket, region } = options;
-  const partSize = options.partSize ?? 8 * MiB;
+  // 5 MiB: less memory in flight and less garbage per part (scripts/bench: peak RSS 198 → 163 MiB
+  // for a 1 GiB file, same throughput); 10,000 parts still allow 48 GiB per file.
+  const partSize = options.partSize ?? 5 * MiB;
   // Memory bound per upload: lib-storage holds up to queueSize parts in flight plus the one it is
   // filling, so about queueSize × partSize; the transfer's concurrency multiplies it.
   const queueSize = options.queueSize ?? 2;
