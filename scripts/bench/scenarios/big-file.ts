@@ -1,0 +1,158 @@
+/**
+ * Big file: one large log through a real pass, against the raw download alone and the raw upload
+ * alone (each in its own process), plus the same pass on a smaller file to show that peak RSS
+ * does not follow the file size.
+ */
+import { createDcsClient } from '../../../src/dcs/client.js';
+import { archiverDefault, runArchiver, type PassResult } from '../archiver.js';
+import type { BenchContext } from '../context.js';
+import { figure, GiB, MiB, type Figure } from '../stats.js';
+import { runWorker } from '../workers.js';
+import type { UploadJob } from '../workers/raw-upload.js';
+
+/** The archiver's defaults (config/default.yaml, src/store/s3-store.ts): the pass and the baselines share them. */
+export const ARCHIVE_DEFAULTS = { concurrency: 8, queueSize: 2 };
+
+export interface BigFileResult {
+  bytes: number;
+  partSizeMiB: number;
+  smallBytes: number;
+  concurrency: number;
+  downloadMiBps: Figure;
+  uploadMiBps: Figure;
+  /** Archive throughput over the file's own transfer (link → record), from its `archived` line. */
+  archiveMiBps: Figure;
+  /** Archive throughput over the whole process, Node start-up included. */
+  archiveEndToEndMiBps: Figure;
+  ratio: Figure;
+  /** Diagnostic: download piped straight into the upload, nothing in between (workers/raw-pipe.ts). */
+  pipeMiBps: Figure;
+  pipeRatio: Figure;
+  /** CPU seconds per GiB of the raw pipe's transfer: what moving the bytes costs without the archiver. */
+  pipeCpuSecondsPerGiB: Figure;
+  uploadCpuSecondsPerGiB: Figure;
+  peakRss: Figure;
+  peakRssSmall: Figure;
+  cpuSecondsPerGiB: Figure;
+  eventLoopDelayP99Ms: Figure;
+  passes: PassResult[];
+}
+
+export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
+  const { sim, options, setup } = ctx;
+  const { bigBytes, smallBigBytes } = options.sizes;
+  const big = sim.addFleet({ name: 'big', instances: 1, replicas: 1, days: 1, bytes: bigBytes });
+  const small = sim.addFleet({ name: 'big-small', instances: 1, replicas: 1, days: 1, bytes: smallBigBytes });
+  const partSizeMiB = options.partSizeMiB ?? Number(archiverDefault(ctx.root, 'archive', 'partSizeMiB'));
+  if (!Number.isInteger(partSizeMiB)) throw new Error('big file: no archive.partSizeMiB in config/default.yaml; pass --part-size');
+  const partSize = partSizeMiB * MiB;
+  const bigLog = big.logs[0]!;
+  const bigInstance = big.instances[0]!;
+  const dcs = createDcsClient({
+    endpoint: sim.sim.endpoint,
+    projectId: sim.projectId,
+    auth: { kind: 'aksk', accessKey: sim.ak, secretKey: sim.sk },
+    allowHttp: true,
+  });
+
+  const download: number[] = [];
+  const upload: number[] = [];
+  const archive: number[] = [];
+  const endToEnd: number[] = [];
+  const ratio: number[] = [];
+  const pipe: number[] = [];
+  const pipeRatio: number[] = [];
+  const pipeCpu: number[] = [];
+  const uploadCpu: number[] = [];
+  const rss: number[] = [];
+  const rssSmall: number[] = [];
+  const cpu: number[] = [];
+  const eld: number[] = [];
+  const passes: PassResult[] = [];
+  for (let rep = 1; rep <= options.runs; rep++) {
+    ctx.progress(`big file ${rep}/${options.runs}: raw download`);
+    const link = await dcs.getDownloadLink(bigInstance.id, bigLog.id);
+    const got = await runWorker(ctx.root, 'raw-download.ts', [link]);
+    if (got.bytes !== bigBytes) throw new Error(`raw download read ${got.bytes} of ${bigBytes} bytes`);
+    const dl = got.bytes / MiB / (got.ms / 1000);
+
+    ctx.progress(`big file ${rep}/${options.runs}: raw upload`);
+    const job: UploadJob = {
+      endpoint: ctx.bucket.swift.endpoint,
+      bucket: ctx.bucket.bucket,
+      key: `${ctx.runPrefix}baseline/raw-upload-${rep}`,
+      size: bigBytes,
+      seed: bigLog.seed,
+      date: bigLog.date,
+      partSize,
+      queueSize: ARCHIVE_DEFAULTS.queueSize,
+      maxSockets: ARCHIVE_DEFAULTS.concurrency * 2,
+    };
+    const put = await runWorker(ctx.root, 'raw-upload.ts', [JSON.stringify(job)], {
+      AWS_ACCESS_KEY_ID: setup.bucket.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: setup.bucket.secretAccessKey,
+    });
+    const ul = put.bytes / MiB / (put.ms / 1000);
+
+    ctx.progress(`big file ${rep}/${options.runs}: raw pipe (download straight into the upload)`);
+    const piped = await runWorker(ctx.root, 'raw-pipe.ts', [JSON.stringify({ ...job, key: `${ctx.runPrefix}baseline/raw-pipe-${rep}`, link: await dcs.getDownloadLink(bigInstance.id, bigLog.id) })], {
+      AWS_ACCESS_KEY_ID: setup.bucket.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: setup.bucket.secretAccessKey,
+    });
+    const pipeMiBps = piped.bytes / MiB / (piped.ms / 1000);
+
+    ctx.progress(`big file ${rep}/${options.runs}: archive pass`);
+    const pass = await runArchiver(setup, {
+      label: `big-file ${rep}`,
+      instances: [bigInstance.id],
+      prefix: `${ctx.runPrefix}big/${rep}/`,
+      concurrency: ARCHIVE_DEFAULTS.concurrency,
+      partSizeMiB,
+    });
+    if (pass.archived !== 1 || pass.bytes !== bigBytes) throw new Error(`big-file pass archived ${pass.archived} file(s), ${pass.bytes} bytes`);
+    ctx.progress(`big file ${rep}/${options.runs}: archive pass (small file)`);
+    const smallPass = await runArchiver(setup, {
+      label: `big-file-small ${rep}`,
+      instances: [small.instances[0]!.id],
+      prefix: `${ctx.runPrefix}big-small/${rep}/`,
+      concurrency: ARCHIVE_DEFAULTS.concurrency,
+      partSizeMiB,
+    });
+    passes.push(pass, smallPass);
+
+    const mibps = bigBytes / MiB / (pass.fileMs[0]! / 1000);
+    download.push(dl);
+    upload.push(ul);
+    archive.push(mibps);
+    endToEnd.push(bigBytes / MiB / (pass.wallMs / 1000));
+    ratio.push(mibps / Math.min(dl, ul));
+    pipe.push(pipeMiBps);
+    pipeCpu.push(piped.cpuS / (bigBytes / GiB));
+    uploadCpu.push(put.cpuS / (bigBytes / GiB));
+    pipeRatio.push(mibps / pipeMiBps);
+    rss.push(pass.maxRssBytes);
+    rssSmall.push(smallPass.maxRssBytes);
+    cpu.push((pass.cpuUserS + pass.cpuSystemS) / (bigBytes / GiB));
+    eld.push(pass.eventLoopDelayMs.p99);
+  }
+  return {
+    bytes: bigBytes,
+    partSizeMiB,
+    smallBytes: smallBigBytes,
+    concurrency: ARCHIVE_DEFAULTS.concurrency,
+    downloadMiBps: figure(download, 'MiB/s'),
+    uploadMiBps: figure(upload, 'MiB/s'),
+    archiveMiBps: figure(archive, 'MiB/s'),
+    archiveEndToEndMiBps: figure(endToEnd, 'MiB/s'),
+    ratio: figure(ratio, 'x'),
+    pipeMiBps: figure(pipe, 'MiB/s'),
+    pipeRatio: figure(pipeRatio, 'x'),
+    pipeCpuSecondsPerGiB: figure(pipeCpu, 's/GiB'),
+    uploadCpuSecondsPerGiB: figure(uploadCpu, 's/GiB'),
+    peakRss: figure(rss, 'bytes'),
+    peakRssSmall: figure(rssSmall, 'bytes'),
+    cpuSecondsPerGiB: figure(cpu, 's/GiB'),
+    eventLoopDelayP99Ms: figure(eld, 'ms'),
+    passes,
+  };
+}
