@@ -14,6 +14,7 @@ export interface KeyFields {
 }
 
 const MAX_SEGMENT = 180;
+const REDUCED = /-[0-9a-f]{16}$/;
 
 /**
  * Makes one path segment safe: names from the API must never climb out of the prefix, hide
@@ -22,9 +23,12 @@ const MAX_SEGMENT = 180;
  * names never map to the same key.
  */
 export function safeSegment(value: string): string {
-  const plain = /^[A-Za-z0-9._-]+$/.test(value) && value.length <= MAX_SEGMENT && !/^\.+$/.test(value);
+  // A plain name that ends like a reduced one (-16 hex digits) is reduced too, so the two kinds
+  // of segment can never meet.
+  const plain = /^[A-Za-z0-9._-]+$/.test(value) && value.length <= MAX_SEGMENT && !/^\.+$/.test(value) && !REDUCED.test(value);
   if (plain) return value;
-  const digest = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
+  // Hashed as UTF-16 code units: UTF-8 would turn every lone surrogate into the same U+FFFD.
+  const digest = createHash('sha256').update(Buffer.from(value, 'utf16le')).digest('hex').slice(0, 16);
   const reduced = value
     .normalize('NFKC')
     .replace(/[^A-Za-z0-9._-]+/g, '_')
