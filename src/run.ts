@@ -70,8 +70,8 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   };
   const guarded = <T>(fn: () => Promise<T>, closing = false) =>
     limit(() => {
-      // Closing work (records, manifest) still runs after a graceful stop; only a fatal error skips it.
-      if (closing ? fatal.error : stopNew.aborted) throw new AbortedError(fatal.error ? 'stopped: the pass hit a fatal error' : 'stopped before it started: shutting down');
+      // Closing work (records, manifest) runs even after a stop or a fatal error: what finished is listed.
+      if (!closing && stopNew.aborted) throw new AbortedError(fatal.error ? 'stopped: the pass hit a fatal error' : 'stopped before it started: shutting down');
       return fn();
     });
 
@@ -89,7 +89,7 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   let reports: InstanceReport[] = [];
   let discoveryError: RunReport['discoveryError'];
   try {
-    await deps.store.check(hard);
+    await checkStore(deps.store, hard);
     const candidates = await resolveTargets(
       deps.projects,
       (project, error) => {
@@ -417,7 +417,7 @@ async function finish(instance: InstanceRef, pass: PassContext, prepared: Prepar
   const emptyChanged = emptyDays.length !== prepared.records.emptyDays.length;
   if (!pass.dryRun && (prepared.records.stale || written.length > 0 || prepared.plan.acknowledge.length > 0 || emptyChanged)) {
     // Not tied to the abort signal: after a shutdown the files that did finish are still listed.
-    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, known, emptyDays, now: deps.now() });
+    await rebuildManifest({ store: deps.store, projectId: pass.projectId, instanceId: instance.id, stamped: prepared.records.stamped, emptyDays, now: deps.now() });
   }
   if (prepared.emptyDays.length > 0) report.emptyDaysConfirmed = prepared.emptyDays.map((d) => ({ replica: d.replica, date: d.date }));
   const coverage = computeCoverage({ instanceId: instance.id, replicas: prepared.replicaKeys, records: known.values(), emptyDays, logs: prepared.listing.logs, today });
@@ -440,8 +440,18 @@ function selectInstances(candidates: Target[], only: string[] | undefined, fallb
   return [...new Set(only)].flatMap((id) => byId.get(id) ?? (fallback ? [{ id, name: undefined, project: fallback }] : []));
 }
 
+/** A destination that cannot be reached at the start of a pass is fatal for it, whatever the cause. */
+async function checkStore(store: BucketStore, signal: AbortSignal): Promise<void> {
+  try {
+    await store.check(signal);
+  } catch (error) {
+    if (error instanceof ArchiveError && error.kind === 'fatal') throw error;
+    throw new ArchiveError('fatal', error instanceof ArchiveError ? error.reason : 'store.unreachable', `the destination ${store.location} cannot be used: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
 function describe(error: unknown): { kind: FailureKind; reason: string; message: string } {
-  if (error instanceof AbortedError) return { kind: 'file', reason: 'stopped', message: error.message };
+  if (error instanceof AbortedError || (error as Error)?.name === 'AbortError') return { kind: 'file', reason: 'stopped', message: (error as Error).message };
   if (error instanceof ArchiveError) return { kind: error.kind, reason: error.reason, message: error.message };
   return { kind: 'file', reason: 'unexpected', message: errorMessage(error) };
 }

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { DcsApi } from '../dcs/types.js';
-import { ArchiveError, DcsApiError, failureKind } from '../errors.js';
+import { ArchiveError, failureKind } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { PlannedFile } from '../plan/planner.js';
 import { recordText, SCHEMA_VERSION, type ArchiveRecord } from '../records/record.js';
@@ -44,7 +44,7 @@ export async function archiveFile(file: PlannedFile, ctx: TransferContext, deps:
       random: deps.random,
       signal: deps.signal,
       // DCS calls were already retried by the client; retrying them again here would multiply attempts.
-      shouldRetry: (error) => failureKind(error) === 'retryable' && !(error instanceof DcsApiError),
+      shouldRetry: (error) => failureKind(error) === 'retryable' && !(error instanceof ArchiveError && error.reason.startsWith('dcs.')),
       onRetry: ({ attempt, delayMs, error }) =>
         deps.onEvent({ type: 'retry', scope: `${ctx.instanceId}/${file.log.fileName}`, attempt, delayMs, reason: error instanceof ArchiveError ? error.reason : 'error' }),
     },

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { ArchiveError } from '../errors.js';
+import { AbortedError, ArchiveError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
 export interface DownloadOptions {
@@ -86,7 +86,9 @@ export async function probeSize(link: string, options: DownloadOptions): Promise
 function classifiedBody(body: Readable, url: URL): Readable {
   const out = new PassThrough();
   body.on('error', (error) => out.destroy(
-    error instanceof ArchiveError ? error : new ArchiveError('retryable', 'download.truncated', `download of ${redactUrl(url.toString())} broke off: ${(error as { code?: string }).code ?? error.message}`, { cause: scrubbed(error) }),
+    error instanceof ArchiveError || error instanceof AbortedError ? error
+    : error.name === 'AbortError' ? new AbortedError('stopped while downloading')
+    : new ArchiveError('retryable', 'download.truncated', `download of ${redactUrl(url.toString())} broke off: ${(error as { code?: string }).code ?? error.message}`, { cause: scrubbed(error) }),
   ));
   out.on('close', () => {
     if (!body.destroyed) body.destroy();
@@ -146,7 +148,7 @@ function statusError(status: number, url: URL, retryAfter: string | string[] | u
 function classifyNetworkError(error: unknown, url: URL): Error {
   if (error instanceof ArchiveError) return error;
   const name = (error as Error)?.name;
-  if (name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError) return error as Error;
+  if (name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError) return new AbortedError('stopped while downloading');
   const code = (error as { code?: string })?.code ?? name ?? 'error';
   return new ArchiveError('retryable', 'download.network', `download of ${redactUrl(url.toString())} failed: ${code}`, { cause: scrubbed(error) });
 }
