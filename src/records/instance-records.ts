@@ -1,21 +1,32 @@
 import { manifestKey, recordKey, recordPrefix } from '../plan/keys.js';
 import type { BucketStore, StoredObject } from '../store/store.js';
-import { identityOf, parseRecord, recordText, SCHEMA_VERSION, type ArchiveRecord, type EmptyDay, type Manifest } from './record.js';
+import { identityOf, parseRecord, SCHEMA_VERSION, type ArchiveRecord, type EmptyDay, type Manifest } from './record.js';
 
 /**
  * An instance's records as this pass knows them. The manifest is read first (one GET) and
- * only records it cannot vouch for are read one by one: those newer than it, and those it
- * lacks. In the steady state that is two requests per instance, whatever the history length.
+ * only records it cannot vouch for are read one by one. In the steady state that is two
+ * requests per instance, whatever the history length.
+ *
+ * The manifest vouches for a record when it holds the record object's stamp (LastModified,
+ * size and the store's version token, as listed) and the object still has that stamp: any rewrite since, by this runner or
+ * another, changes the stamp, so the record is read again and the manifest rebuilt.
  */
 export interface InstanceRecords {
   /** By identity (instance + day + file name). */
   byIdentity: Map<string, ArchiveRecord>;
+  /** Records known together with the object version they were read from, by record key. */
+  stamped: Map<string, StampedRecord>;
   /** The manifest no longer matches the records: rebuild it at the end of the pass. */
   stale: boolean;
   /** Records that could not be read or parsed, with why (their files will be archived again). */
   problems: string[];
   /** Confirmed empty days, from the manifest. */
   emptyDays: EmptyDay[];
+}
+
+export interface StampedRecord {
+  record: ArchiveRecord;
+  stamp: string;
 }
 
 interface LoadOptions {
@@ -26,59 +37,56 @@ interface LoadOptions {
   signal?: AbortSignal;
 }
 
+/** LastModified is often to the second only; the size and the store's version token tell apart two writes within one. */
+export function stampOf(object: StoredObject): string {
+  return `${object.lastModified.toISOString()} ${object.size}${object.version ? ` ${object.version}` : ''}`;
+}
+
 export async function loadInstanceRecords({ store, instanceId, sinceDate, signal }: LoadOptions): Promise<InstanceRecords> {
   const manifest = await readManifest(store, instanceId, signal);
   const fromManifest = new Map<string, ArchiveRecord>();
   for (const entry of manifest?.entries ?? []) fromManifest.set(recordKey(entry.instanceId, entry.date, entry.fileName), entry);
+  const stamps: Record<string, string> = manifest?.recordStamps ?? {};
 
   const prefix = recordPrefix(instanceId);
   const startAfter = sinceDate ? `${prefix}${sinceDate}` : undefined;
-  const byKey = new Map<string, ArchiveRecord>();
+  const stamped = new Map<string, StampedRecord>();
   const problems: string[] = [];
   let stale = manifest === undefined ? false : manifest.problem !== undefined;
   const listed = new Set<string>();
 
   for await (const object of store.list(prefix, { ...(startAfter ? { startAfter } : {}), signal })) {
     listed.add(object.key);
+    const stamp = stampOf(object);
     const known = fromManifest.get(object.key);
-    if (known && manifest && vouchedFor(object, known, manifest.lastModified)) {
-      byKey.set(object.key, known);
+    if (known && stamps[object.key] === stamp) {
+      stamped.set(object.key, { record: known, stamp });
       continue;
     }
     stale = true;
+    // Read after it was listed: if it changes meanwhile, its stamp will not match next time.
     const record = await readRecord(store, object.key, signal);
     if (typeof record === 'string') problems.push(`${object.key}: ${record}`);
-    else byKey.set(object.key, record);
+    else stamped.set(object.key, { record, stamp });
   }
   for (const [key, entry] of fromManifest) {
     const inWindow = startAfter === undefined || key > startAfter;
-    if (!inWindow) byKey.set(key, entry);
+    if (!inWindow) stamped.set(key, { record: entry, stamp: stamps[key] ?? '' });
     else if (!listed.has(key)) stale = true; // its record is gone: archive the file again
   }
-  if (!manifest && byKey.size > 0) stale = true;
+  if (!manifest && stamped.size > 0) stale = true;
 
   const byIdentity = new Map<string, ArchiveRecord>();
-  for (const record of byKey.values()) byIdentity.set(identityOf(record), record);
-  return { byIdentity, stale, problems, emptyDays: manifest?.emptyDays ?? [] };
-}
-
-/**
- * The manifest's entry still is the record: the record is older than the manifest, or (stores
- * give LastModified to the second, and a manifest is often written in the same second as the
- * records it lists) as old and exactly the size of the entry written out. Every rewrite of a
- * record changes its size: a replacement or an acknowledgement adds to `knownLogIds`.
- */
-function vouchedFor(object: StoredObject, entry: ArchiveRecord, manifestLastModified: Date): boolean {
-  if (object.lastModified < manifestLastModified) return true;
-  return object.lastModified.getTime() === manifestLastModified.getTime() && object.size === Buffer.byteLength(recordText(entry));
+  for (const { record } of stamped.values()) byIdentity.set(identityOf(record), record);
+  return { byIdentity, stamped, stale, problems, emptyDays: manifest?.emptyDays ?? [] };
 }
 
 async function readManifest(store: BucketStore, instanceId: string, signal?: AbortSignal) {
   const found = await store.get(manifestKey(instanceId), signal);
   if (!found) return undefined;
   const parsed = parseManifest(found.body.toString('utf8'));
-  if (typeof parsed === 'string') return { entries: [], emptyDays: [], lastModified: found.lastModified, problem: parsed };
-  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], lastModified: found.lastModified, problem: undefined };
+  if (typeof parsed === 'string') return { entries: [], emptyDays: [], recordStamps: {}, problem: parsed };
+  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], recordStamps: parsed.recordStamps ?? {}, problem: undefined };
 }
 
 export async function readRecord(store: BucketStore, key: string, signal?: AbortSignal): Promise<ArchiveRecord | string> {
@@ -104,35 +112,37 @@ export function parseManifest(text: string): Manifest | string {
   const emptyDays = Array.isArray(m.emptyDays)
     ? m.emptyDays.filter((d): d is EmptyDay => typeof d?.replica === 'string' && typeof d?.date === 'string' && typeof d?.confirmedAt === 'string' && typeof d?.runId === 'string')
     : [];
-  return { ...(m as Manifest), entries, emptyDays };
+  const recordStamps: Record<string, string> = {};
+  if (m.recordStamps && typeof m.recordStamps === 'object') {
+    for (const [key, stamp] of Object.entries(m.recordStamps)) if (typeof stamp === 'string') recordStamps[key] = stamp;
+  }
+  return { ...(m as Manifest), entries, emptyDays, recordStamps };
 }
 
 /**
- * Rebuilds the manifest from every record in the bucket. Records this pass already holds
- * (read or written by it) are not read again.
+ * Rebuilds the manifest from every record in the bucket, with each record's stamp. A record is
+ * read unless this pass already holds it at the very version listed now.
  */
 export async function rebuildManifest(options: {
   store: BucketStore;
   projectId: string;
   instanceId: string;
-  known: ReadonlyMap<string, ArchiveRecord>;
+  stamped: ReadonlyMap<string, StampedRecord>;
   /** Carried over: they live only in the manifest. */
   emptyDays?: EmptyDay[];
   now: Date;
   signal?: AbortSignal;
 }): Promise<Manifest> {
   const { store, instanceId, signal } = options;
-  const knownByKey = new Map<string, ArchiveRecord>();
-  for (const record of options.known.values()) knownByKey.set(recordKey(record.instanceId, record.date, record.fileName), record);
   const entries: ArchiveRecord[] = [];
+  const recordStamps: Record<string, string> = {};
   for await (const object of store.list(recordPrefix(instanceId), { signal })) {
-    const known = knownByKey.get(object.key);
-    if (known) {
-      entries.push(known);
-      continue;
-    }
-    const record = await readRecord(store, object.key, signal);
-    if (typeof record !== 'string') entries.push(record);
+    const stamp = stampOf(object);
+    const held = options.stamped.get(object.key);
+    const record = held && held.stamp === stamp ? held.record : await readRecord(store, object.key, signal);
+    if (typeof record === 'string') continue;
+    entries.push(record);
+    recordStamps[object.key] = stamp;
   }
   const manifest: Manifest = {
     schemaVersion: SCHEMA_VERSION,
@@ -141,6 +151,7 @@ export async function rebuildManifest(options: {
     generatedAt: options.now.toISOString(),
     entries,
     ...(options.emptyDays && options.emptyDays.length > 0 ? { emptyDays: options.emptyDays } : {}),
+    recordStamps,
   };
   await store.put(manifestKey(instanceId), `${JSON.stringify(manifest, null, 1)}\n`, { contentType: 'application/json', signal });
   return manifest;

@@ -51,6 +51,11 @@ export interface Manifest {
    * not a failure. Soft state: if lost, the day is simply collected again.
    */
   emptyDays?: EmptyDay[];
+  /**
+   * Each record object's LastModified and size when the manifest was built, by record key: a
+   * record whose object still has its stamp needs no reading.
+   */
+  recordStamps?: Record<string, string>;
 }
 
 export interface EmptyDay {
@@ -61,7 +66,7 @@ export interface EmptyDay {
   runId: string;
 }
 
-/** A record object's exact bytes; writers and the staleness check in instance-records.ts share it. */
+/** A record object's bytes, the same wherever a record is written. */
 export function recordText(record: ArchiveRecord): string {
   return `${JSON.stringify(record, null, 2)}\n`;
 }

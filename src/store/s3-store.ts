@@ -286,7 +286,12 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         );
         for (const object of page.Contents ?? []) {
           if (object.Key === undefined || !object.Key.startsWith(base)) continue;
-          const stored: StoredObject = { key: object.Key.slice(base.length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+          const stored: StoredObject = {
+            key: object.Key.slice(base.length),
+            size: object.Size ?? 0,
+            lastModified: object.LastModified ?? new Date(0),
+            ...(object.ETag ? { version: object.ETag } : {}),
+          };
           yield stored;
         }
         if (!page.IsTruncated || !page.NextContinuationToken || page.NextContinuationToken === token) return;

@@ -6,6 +6,11 @@ export interface StoredObject {
   size: number;
   /** The store's own clock: compare only with other times from the same store. */
   lastModified: Date;
+  /**
+   * An opaque token that changes whenever the object is written (an S3 ETag), when the store
+   * has one. Compared for equality only: its format differs between stores.
+   */
+  version?: string;
 }
 
 /** An upload that was started and never completed or aborted (a multipart upload, a temp file). */

@@ -2,7 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { AbortedError, errorMessage, failureKind } from '../errors.js';
 import { recordKey, recordPrefix, safeSegment } from '../plan/keys.js';
 import { parseManifest, rebuildManifest } from '../records/instance-records.js';
-import { identityOf, parseRecord, type ArchiveRecord, type Manifest } from '../records/record.js';
+import { parseRecord, type ArchiveRecord, type Manifest } from '../records/record.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
 import { compareManifest } from './compare-manifest.js';
@@ -194,9 +194,9 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
       report({ kind: 'fix-failed', key, detail: 'cannot rebuild: no record or readable manifest of this instance names its project and id' });
       return;
     }
-    const known = new Map(records.map((record) => [identityOf(record), record] as const));
+    // Every record is read again: the rebuilt manifest stamps each with the version it read.
     const rebuilt = await attempt(limit, { key, instanceId: ownerId }, 'rebuild manifest', (signal) =>
-      rebuildManifest({ store, projectId, instanceId: ownerId, known, emptyDays: manifest?.emptyDays ?? [], now: options.now(), signal }),
+      rebuildManifest({ store, projectId, instanceId: ownerId, stamped: new Map(), emptyDays: manifest?.emptyDays ?? [], now: options.now(), signal }),
     );
     if (rebuilt === FAILED) {
       // attempt() reported it as check-failed; the manifest's problems stay unresolved.
