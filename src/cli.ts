@@ -100,7 +100,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 
   const pretty = io.env.LOG_FORMAT ? io.env.LOG_FORMAT === 'pretty' : io.stdout.isTTY === true;
-  const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'info', pretty, secrets: secretsFromEnv(io.env), destination: io.stdout });
+  const logger = await createLogger({ level: io.env.LOG_LEVEL ?? 'info', pretty, secrets: secretsFromEnv(io.env), destination: io.stdout });
   try {
     return await command.run({
       flags,

@@ -1,5 +1,4 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { ArchiverEvent } from './events.js';
 
 /**
@@ -28,10 +27,12 @@ export interface LogOptions {
   destination?: NodeJS.WritableStream;
 }
 
-export function createLogger(options: LogOptions): Logger {
+/** The human-readable formatter is loaded only when asked for: JSON runs do not pay its memory. */
+export async function createLogger(options: LogOptions): Promise<Logger> {
   const scrub = createScrubber(options.secrets);
   const out = options.destination ?? process.stdout;
-  const sink = options.pretty ? pretty({ colorize: out === process.stdout && process.stdout.isTTY, destination: out as NodeJS.WritableStream & { fd?: number }, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : out;
+  const pretty = options.pretty ? (await import('pino-pretty')).default : undefined;
+  const sink = pretty ? pretty({ colorize: out === process.stdout && process.stdout.isTTY, destination: out as NodeJS.WritableStream & { fd?: number }, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : out;
   // Writes straight through so a log line is never lost when the process exits.
   const destination: DestinationStream = { write: (line: string) => void sink.write(scrub(line)) };
   return pino(

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import type { ArchiverEvent } from '../events.js';
-import { Metrics } from '../metrics.js';
 import { resolveShard } from '../shard.js';
 import { shutdownOnSignals } from './shutdown.js';
 import { logEvent } from '../log.js';
@@ -18,11 +17,12 @@ export const archiveCommand: Command = {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
     const progress = new Progress(Date.now());
-    const metrics = new Metrics();
     const dryRun = flags['dry-run'] ?? false;
+    // prom-client is loaded only when the figures go somewhere.
+    const metrics = config.metrics.pushgatewayUrl && !dryRun ? new (await import('../metrics.js')).Metrics() : undefined;
     const onEvent = (event: ArchiverEvent) => {
       progress.handle(event);
-      metrics.handle(event);
+      metrics?.handle(event);
       if (dryRun && event.type === 'file-skipped') {
         logger.info({ instance: event.instanceId, file: event.fileName, logId: event.logId, date: event.date, reason: event.reason, detail: event.detail }, 'would skip');
       } else logEvent(logger, event);
@@ -32,7 +32,7 @@ export const archiveCommand: Command = {
     const ticker = startProgress(progress, logger, io.stderr, pretty);
     try {
       const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, { dryRun, only: flags.instance ?? [], ...(shard ? { shard } : {}) });
-      if (config.metrics.pushgatewayUrl && !dryRun) {
+      if (metrics && config.metrics.pushgatewayUrl) {
         await metrics.push(config.metrics.pushgatewayUrl, config.metrics.jobName).catch((error: unknown) => logger.warn({ reason: 'metrics.push-failed' }, `could not push metrics: ${errorMessage(error)}`));
       }
       if (dryRun) {

@@ -1,11 +1,9 @@
 import { errorMessage } from '../errors.js';
 import type { ArchiverEvent } from '../events.js';
 import { logEvent } from '../log.js';
-import { Metrics } from '../metrics.js';
 import { runOnce } from '../run.js';
 import { CronSchedule } from '../schedule/cron.js';
 import { realTimers, startScheduler } from '../schedule/scheduler.js';
-import { startServer } from '../server.js';
 import { resolveShard } from '../shard.js';
 import { wire } from '../wire.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
@@ -18,6 +16,8 @@ export const scheduleCommand: Command = {
   async run({ flags, io, logger, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
+    // Loaded here, not at start-up, so one-shot commands do not carry prom-client.
+    const [{ Metrics }, { startServer }] = await Promise.all([import('../metrics.js'), import('../server.js')]);
     const metrics = new Metrics();
     const onEvent = (event: ArchiverEvent) => {
       metrics.handle(event);
