@@ -14,7 +14,7 @@ export interface KeyFields {
 }
 
 const MAX_SEGMENT = 180;
-const REDUCED = /-[0-9a-f]{16}$/;
+const REDUCED = /(^|-)[0-9a-f]{16}$/;
 
 /**
  * Makes one path segment safe: names from the API must never climb out of the prefix, hide
