@@ -50,7 +50,8 @@ export function summarise(instances: InstanceReport[]): Pick<RunReport, 'counts'
   for (const instance of instances) {
     counts.archived += instance.archived.length;
     counts.skipped += instance.skipped.length;
-    counts.failed += instance.failed.length + (instance.error ? 1 : 0);
+    // A replica whose collection failed may lose days: it counts as a failure of its instance.
+    counts.failed += instance.failed.length + (instance.error ? 1 : 0) + (instance.collection ?? []).filter((c) => c.result === 'failed').length;
     for (const file of instance.archived) {
       counts.bytes += file.bytes;
       counts.storedBytes += file.storedBytes;
