@@ -41,12 +41,8 @@ LABEL org.opencontainers.image.title="dcs-log-archiver" \
 # Nothing is written at run time (the archiver streams from DCS to the bucket), so the root
 # filesystem can be read-only; TMPDIR points at /tmp, where Kubernetes mounts an emptyDir and
 # `docker run --tmpfs /tmp` a tmpfs, for any library that wants a scratch file.
-# MALLOC_MMAP_THRESHOLD_: glibc hands the multipart part buffers (several MiB each) back to the
-# system when they are freed, instead of keeping them in its heap (measured: peak RSS of a 200 MiB
-# transfer 183 -> 154 MiB; scripts/bench/README.md).
 ENV NODE_ENV=production \
-    TMPDIR=/tmp \
-    MALLOC_MMAP_THRESHOLD_=131072
+    TMPDIR=/tmp
 WORKDIR /app
 
 # Owned by root and read-only to the user the process runs as: the program cannot change itself.

@@ -175,8 +175,6 @@ function archiverEnv(setup: ArchiverSetup, usageFile: string): NodeJS.ProcessEnv
     AWS_ACCESS_KEY_ID: setup.bucket.accessKeyId,
     AWS_SECRET_ACCESS_KEY: setup.bucket.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
-    // As the image and the npm scripts run it.
-    MALLOC_MMAP_THRESHOLD_: '131072',
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     BENCH_USAGE_FILE: usageFile,
