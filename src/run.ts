@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { Config, InstanceRef } from './config/schema.js';
 import { confirmedEmptyDays, planCollection, replicaTargets, RETENTION_DAYS, SINGLE_NODE, waitForCollection, type CollectionRequest } from './collect/collect.js';
@@ -63,6 +64,8 @@ export async function runOnce(config: Config, deps: RunDeps, options: RunOptions
   const fatal: { error?: ArchiveError } = {};
   const stopNew = anySignal([deps.signal, stopAll.signal]);
   const hard = anySignal([deps.hardSignal, stopAll.signal]);
+  // Every request in flight listens to these, up to the concurrency limit and beyond: not a leak.
+  setMaxListeners(0, stopNew, hard);
   const onFatal = (error: unknown) => {
     if (failureKind(error) !== 'fatal' || fatal.error) return;
     fatal.error = error as ArchiveError;

@@ -10,11 +10,12 @@
  * reads records that old (its records LIST starts at the window), and writing 29 × 1,000 of them
  * would take this Swift over ten minutes. Inside the window the state is the listed days' records.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { manifestKey, recordKey } from '../../src/plan/keys.js';
-import { SCHEMA_VERSION, type ArchiveRecord, type Manifest } from '../../src/records/record.js';
+import { manifestKey, recordKey, recordPrefix } from '../../src/plan/keys.js';
+import { stampOf } from '../../src/records/instance-records.js';
+import { recordText, SCHEMA_VERSION, type ArchiveRecord, type Manifest } from '../../src/records/record.js';
 import type { SimInstance, SimLog } from '../../src/sim/index.js';
 import { inPool, type Bucket } from './bucket.js';
 import type { SimHost } from './sim-host.js';
@@ -49,12 +50,12 @@ export async function seedArchived(bucket: Bucket, host: SimHost, spec: SeedSpec
     const all = [...byInstance.values()].flat();
     await inPool(all.length, spec.concurrency, (i) => {
       const r = all[i]!;
-      return put(recordKey(r.instanceId, r.date, r.fileName), `${JSON.stringify(r, null, 2)}\n`);
+      return put(recordKey(r.instanceId, r.date, r.fileName), recordText(r));
     });
     await delay(1_100);
   }
   const instances = spec.instances;
-  await inPool(instances.length, spec.concurrency, (i) => {
+  await inPool(instances.length, spec.concurrency, async (i) => {
     const instance = instances[i]!;
     const listed = byInstance.get(instance.id) ?? [];
     const listedDays = new Set(listed.map((r) => r.date)).size;
@@ -65,12 +66,22 @@ export async function seedArchived(bucket: Bucket, host: SimHost, spec: SeedSpec
         older.push(recordFor(host, { instanceId: instance.id, groupName: replica.groupName, replicationIp: replica.ip, size: 2048 }, randomBytes(16).toString('hex'), date, `redis_${replica.ip}_${date}.log`, randomBytes(32).toString('hex')));
       }
     }
+    // Each record's stamp, as the archiver's own manifests carry them (what vouches for a record).
+    const recordStamps: Record<string, string> = {};
+    {
+      const listedRecords = await bucket.client.send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: `${spec.prefix}${recordPrefix(instance.id)}` }));
+      for (const object of listedRecords.Contents ?? []) {
+        const key = (object.Key ?? '').slice(spec.prefix.length);
+        recordStamps[key] = stampOf({ key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0), ...(object.ETag ? { version: object.ETag } : {}) });
+      }
+    }
     const manifest: Manifest = {
       schemaVersion: SCHEMA_VERSION,
       projectId: host.projectId,
       instanceId: instance.id,
       generatedAt: new Date().toISOString(),
       entries: [...older.reverse(), ...listed],
+      recordStamps,
     };
     return put(manifestKey(instance.id), `${JSON.stringify(manifest, null, 1)}\n`);
   });
