@@ -81,7 +81,8 @@ describe.each([
     const dirForConfig = await mkdtemp(join(tmpdir(), 'archiver-config-'));
     configPath = join(dirForConfig, 'config.yaml');
     const config = {
-      dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 } },
+      // A stalled body is cut by the timeout and retried, well inside the test's own timeout.
+      dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, timeouts: { bodySeconds: 10 } },
       instances: [{ id: 'inst-0', name: 'cache-0' }, 'inst-1', 'inst-2'],
       collect: { enabled: false },
       archive: { concurrency: 4 },
@@ -166,7 +167,7 @@ describe.each([
     expect(healed.code, healed.stdout).toBe(0);
     const stream = await target.store.read(`inst-0/${OLDEST}/${victim.fileName}`);
     expect(await sha256Of(stream!)).toBe(await sim.sha256(victim.id));
-  });
+  }, 120_000);
 
   it('stops at once on wrong credentials, with a clear message, exit 1 and no retry storm', async () => {
     sim.resetRequests();
