@@ -3,6 +3,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type CompletedPart,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -12,7 +15,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { PartReader } from './parts.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './keys.js';
 import { classifyS3Error, type S3ErrorContext } from './s3-errors.js';
@@ -54,8 +57,8 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
   // 5 MiB: less memory in flight and less garbage per part (scripts/bench: peak RSS 198 → 163 MiB
   // for a 1 GiB file, same throughput); 10,000 parts still allow 48 GiB per file.
   const partSize = options.partSize ?? 5 * MiB;
-  // Memory bound per upload: lib-storage holds up to queueSize parts in flight plus the one it is
-  // filling, so about queueSize × partSize; the transfer's concurrency multiplies it.
+  // Memory bound per upload: queueSize parts in flight plus the one being filled, so
+  // (queueSize + 1) × partSize; the transfer's concurrency multiplies it.
   const queueSize = options.queueSize ?? 2;
   const pageSize = options.listPageSize ?? 1000;
   const endpointOrigin = options.endpoint === undefined ? undefined : originOf(options.endpoint);
@@ -110,14 +113,78 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
   }
 
   /**
-   * lib-storage aborts its multipart upload when it fails, but that request can fail too; a
-   * leftover would be billed forever, so look for it and abort it once more. Only our own
+   * Aborts a failed multipart upload. That request can fail too (after the SDK's retries), and a
+   * leftover would be billed forever, so then look for it and abort it once more. Only our own
    * UploadId: another runner may be uploading the same key.
    */
   async function ensureAborted(fullKey: string, uploadId: string) {
+    try {
+      await abortUpload(fullKey, uploadId);
+      return;
+    } catch {
+      // looked for below
+    }
     for await (const upload of pendingUploads(fullKey)) {
       if (upload.Key === fullKey && upload.UploadId === uploadId) await abortUpload(fullKey, uploadId);
     }
+  }
+
+  /**
+   * One object from `reader`: a single PUT when it fits in one part, else a multipart upload with
+   * at most `queueSize` parts in flight, whose part buffers (queueSize + 1 at most) are reused
+   * from the first part to the last, so memory stays the same whatever the object's size. A part
+   * that fails (after the SDK's own retries) goes to `onPartFailure` and ends the reading; the
+   * parts in flight are always settled before this returns or throws, so none lands after an abort.
+   */
+  async function sendInParts(
+    reader: PartReader,
+    target: { Bucket: string; Key: string },
+    contentType: string | undefined,
+    partSignal: AbortSignal,
+    onPartFailure: (error: unknown) => void,
+    multipart: { uploadId: string | undefined },
+  ): Promise<void> {
+    const head = await reader.take(partSize);
+    if (!(await reader.more())) {
+      const whole = head.length === 1 ? head[0]! : Buffer.concat(head);
+      await client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, ContentType: contentType }), { abortSignal: partSignal });
+      return;
+    }
+    // Not cancellable: a cancelled CreateMultipartUpload could create an upload whose id we never learn.
+    const created = await client.send(new CreateMultipartUploadCommand({ ...target, ContentType: contentType }));
+    if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
+    const uploadId = created.UploadId;
+    multipart.uploadId = uploadId;
+
+    const completed: CompletedPart[] = [];
+    const free: Buffer[] = [];
+    const inFlight = new Set<Promise<void>>();
+    const send = (partNumber: number, buffer: Buffer, length: number) => {
+      const part = client
+        .send(new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length }), { abortSignal: partSignal })
+        .then(
+          (answer) => {
+            completed.push({ PartNumber: partNumber, ETag: answer.ETag });
+            free.push(buffer);
+          },
+          onPartFailure,
+        )
+        .finally(() => inFlight.delete(part));
+      inFlight.add(part);
+    };
+    try {
+      send(1, Buffer.concat(head, partSize), partSize);
+      for (let partNumber = 2; await reader.more(); partNumber++) {
+        while (inFlight.size >= queueSize) await Promise.race(inFlight);
+        const buffer = free.pop() ?? Buffer.allocUnsafe(partSize);
+        send(partNumber, buffer, await reader.fill(buffer));
+      }
+    } finally {
+      await Promise.all(inFlight);
+    }
+    if (partSignal.aborted) throw new Error('upload stopped'); // the caller knows why, and says so
+    completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
+    await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
   }
 
   const store: BucketStore = {
@@ -153,9 +220,8 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         },
       });
 
-      // Ending the body makes lib-storage stop reading, abort its multipart upload, and only then
-      // settle done(); `upload.abort()` would settle done() at once and abort in the background,
-      // which a process about to exit never waits for.
+      // Stopping destroys the body, which ends the reading below, and cancels the parts in flight;
+      // the upload is then aborted here, awaited, so a process about to exit leaves nothing pending.
       const parts = new AbortController();
       const stop = (reason: Error) => {
         if (stopping) return;
@@ -169,25 +235,21 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         bodyError = error;
         stop(error);
       });
-      // Errors travel to `counted`, where lib-storage reads; the callback only keeps pipeline quiet.
+      // Errors travel to `counted`, where the parts are read; the callback only keeps pipeline quiet.
       pipeline(body, counted, () => undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // Without this, the other part uploaders would read the rest of the body before done() fails.
+      // Without this, the other parts would go on reading the rest of the body.
       const onPartFailure = (error: unknown) => {
         if (stopping) return;
         partError ??= error;
         stop(new Error('a part failed'));
       };
 
-      const upload = new Upload({
-        client: withPartControl(client, parts.signal, onPartFailure),
-        params: { Bucket: bucket, Key: fullKey, Body: counted, ContentType: contentType },
-        partSize,
-        queueSize,
-        leavePartsOnError: false,
-      });
+      const target = { Bucket: bucket, Key: fullKey };
+      const multipart = { uploadId: undefined as string | undefined };
       try {
-        await upload.done();
+        await sendInParts(new PartReader(counted), target, contentType, parts.signal, onPartFailure, multipart);
+        if (partError !== undefined) throw partError;
         return { bytes };
       } catch (error) {
         stopping = true;
@@ -195,9 +257,9 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         const failure = signal?.aborted
           ? new AbortedError('upload stopped before completion')
           : (bodyError ?? fail(partError ?? error, 'upload', fullKey));
-        if (upload.uploadId !== undefined) {
+        if (multipart.uploadId !== undefined) {
           try {
-            await ensureAborted(fullKey, upload.uploadId);
+            await ensureAborted(fullKey, multipart.uploadId);
           } catch (cleanupError) {
             throw withCleanupFailure(failure, cleanupError);
           }
@@ -352,23 +414,6 @@ export function createS3Client(
       socketTimeout: 120_000,
     },
   });
-}
-
-/**
- * The same client for lib-storage, except that UploadPart requests stop when `signal` aborts (a
- * stopping run need not wait for parts in flight) and report their failure at once. Only parts:
- * a cancelled CreateMultipartUpload could create an upload whose id we never learn, and the
- * AbortMultipartUpload must still go out.
- */
-function withPartControl(client: S3Client, signal: AbortSignal, onPartFailure: (error: unknown) => void): S3Client {
-  const send = ((command: unknown, options?: object) => {
-    if (!(command instanceof UploadPartCommand)) return client.send(command as never, options as never);
-    return client.send(command, { ...options, abortSignal: signal }).catch((error: unknown) => {
-      onPartFailure(error);
-      throw error;
-    });
-  }) as S3Client['send'];
-  return new Proxy(client, { get: (target, property) => (property === 'send' ? send : Reflect.get(target, property, target)) });
 }
 
 function isMissingObject(error: unknown): boolean {

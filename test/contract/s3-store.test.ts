@@ -148,6 +148,50 @@ describe('S3 store', () => {
     }
   });
 
+  it('sends parts of exactly the part size, at most queueSize at once, and reads back the same bytes', async () => {
+    const target = s3Target();
+    const prefix = uniquePrefix('parts');
+    const client = clientFor(target);
+    const partSizes: number[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'UploadPartCommand') return next(args);
+        partSizes.push(Number((args.input as { ContentLength?: number }).ContentLength));
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: 'initialize', name: 'watchParts' },
+    );
+    const MiB = 1024 * 1024;
+    const store = createS3Store({ bucket: target.bucket, prefix, region: target.region, client, partSize: 5 * MiB, queueSize: 2 });
+    try {
+      // Seven parts from chunks of odd sizes, so parts start and end inside chunks and each reused buffer is refilled.
+      const data = Buffer.alloc(6 * 5 * MiB + 777);
+      for (let i = 0; i + 4 <= data.length; i += 4) data.writeUInt32LE(Math.imul(i, 2654435761) >>> 0, i);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < data.length; at += 100_003) chunks.push(data.subarray(at, at + 100_003));
+      expect((await store.upload('seven.log', Readable.from(chunks))).bytes).toBe(data.length);
+      expect(partSizes).toEqual([5, 5, 5, 5, 5, 5].map((n) => n * MiB).concat(777));
+      expect(mostInFlight).toBeLessThanOrEqual(2);
+      expect((await store.get('seven.log'))?.body.equals(data)).toBe(true);
+
+      // Exactly one part's worth is one PutObject, not a multipart upload of one part.
+      partSizes.length = 0;
+      expect((await store.upload('five.log', Readable.from([data.subarray(0, 3 * MiB), data.subarray(3 * MiB, 5 * MiB)]))).bytes).toBe(5 * MiB);
+      expect(partSizes).toEqual([]);
+      expect(await store.head('five.log')).toMatchObject({ size: 5 * MiB });
+    } finally {
+      client.destroy();
+      await emptyPrefix(target, prefix);
+    }
+  });
+
   it('aborts only its own multipart upload when another one for the same key is pending', async () => {
     const target = s3Target();
     const prefix = uniquePrefix('own-upload');
