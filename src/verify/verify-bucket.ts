@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AbortedError, errorMessage, failureKind } from '../errors.js';
 import { recordKey, recordPrefix, safeSegment } from '../plan/keys.js';
@@ -85,6 +86,8 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
   const halt = new AbortController();
   let fatal: { error: unknown } | undefined;
   const stop = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
+  // Every store call in flight listens to it, as many as the limits allow: not a leak.
+  setMaxListeners(0, stop);
   const stopWith = (error: unknown) => {
     fatal ??= { error };
     halt.abort();
