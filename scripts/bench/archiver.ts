@@ -55,7 +55,17 @@ export interface PassResult {
   cpuUserS: number;
   cpuSystemS: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** process.memoryUsage() at the highest RSS sampled (every 100 ms): what a peak is made of. */
+  atPeak: MemoryAtPeak;
   logFile: string;
+}
+
+export interface MemoryAtPeak {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
 }
 
 let sequence = 0;
@@ -125,6 +135,7 @@ export async function runArchiver(setup: ArchiverSetup, spec: PassSpec): Promise
     userCpuS: number;
     systemCpuS: number;
     eventLoopDelayMs: { p50: number; p99: number; max: number };
+    atPeak: MemoryAtPeak;
   };
   const timed = useTime ? parseTimeV(await readFile(timeFile, 'utf8')) : undefined;
   return {
@@ -143,6 +154,7 @@ export async function runArchiver(setup: ArchiverSetup, spec: PassSpec): Promise
     cpuUserS: timed?.userS ?? usage.userCpuS,
     cpuSystemS: timed?.systemS ?? usage.systemCpuS,
     eventLoopDelayMs: usage.eventLoopDelayMs,
+    atPeak: usage.atPeak,
     logFile,
   };
 }

@@ -52,6 +52,11 @@ export function rows(r: Results): Row[] {
     const diff = Math.abs(n(b.peakRss) - n(b.peakRssSmall)) / n(b.peakRssSmall);
     add({ scenario: s, metric: `peak RSS, ${mib(b.smallBytes)} file`, value: rss(b.peakRssSmall) });
     add({ scenario: s, metric: `peak RSS difference ${mib(b.bytes)} vs ${mib(b.smallBytes)}`, value: `${fmt(diff * 100)} %`, target: '≤ 10 %', status: check(diff <= 0.1) });
+    add({
+      scenario: s,
+      metric: `diagnostic: at the peak, V8 heap / array buffers, ${mib(b.bytes)} vs ${mib(b.smallBytes)} file`,
+      value: `${mib(n(b.heapAtPeak))} / ${mib(n(b.buffersAtPeak))} vs ${mib(n(b.heapAtPeakSmall))} / ${mib(n(b.buffersAtPeakSmall))}`,
+    });
     add({ scenario: s, metric: 'CPU (user+system) per GiB archived, whole process', value: `${fmt(n(b.cpuSecondsPerGiB), 2)} s/GiB${spread(b.cpuSecondsPerGiB, 2)}` });
     add({ scenario: s, metric: 'diagnostic: CPU per GiB of the raw pipe / raw upload (transfer only)', value: `${fmt(n(b.pipeCpuSecondsPerGiB), 2)} / ${fmt(n(b.uploadCpuSecondsPerGiB), 2)} s/GiB` });
     add({ scenario: s, metric: 'event-loop delay p99 during the pass (module loading included)', value: `${fmt(n(b.eventLoopDelayP99Ms))} ms` });

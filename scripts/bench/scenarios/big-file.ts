@@ -33,6 +33,11 @@ export interface BigFileResult {
   uploadCpuSecondsPerGiB: Figure;
   peakRss: Figure;
   peakRssSmall: Figure;
+  /** V8 heap (heapTotal) and array buffers at each pass's highest sampled RSS: what a peak is made of. */
+  heapAtPeak: Figure;
+  heapAtPeakSmall: Figure;
+  buffersAtPeak: Figure;
+  buffersAtPeakSmall: Figure;
   cpuSecondsPerGiB: Figure;
   eventLoopDelayP99Ms: Figure;
   passes: PassResult[];
@@ -66,6 +71,10 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
   const uploadCpu: number[] = [];
   const rss: number[] = [];
   const rssSmall: number[] = [];
+  const heapAtPeak: number[] = [];
+  const heapAtPeakSmall: number[] = [];
+  const buffersAtPeak: number[] = [];
+  const buffersAtPeakSmall: number[] = [];
   const cpu: number[] = [];
   const eld: number[] = [];
   const passes: PassResult[] = [];
@@ -132,6 +141,10 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
     pipeRatio.push(mibps / pipeMiBps);
     rss.push(pass.maxRssBytes);
     rssSmall.push(smallPass.maxRssBytes);
+    heapAtPeak.push(pass.atPeak.heapTotal);
+    heapAtPeakSmall.push(smallPass.atPeak.heapTotal);
+    buffersAtPeak.push(pass.atPeak.arrayBuffers);
+    buffersAtPeakSmall.push(smallPass.atPeak.arrayBuffers);
     cpu.push((pass.cpuUserS + pass.cpuSystemS) / (bigBytes / GiB));
     eld.push(pass.eventLoopDelayMs.p99);
   }
@@ -151,6 +164,10 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
     uploadCpuSecondsPerGiB: figure(uploadCpu, 's/GiB'),
     peakRss: figure(rss, 'bytes'),
     peakRssSmall: figure(rssSmall, 'bytes'),
+    heapAtPeak: figure(heapAtPeak, 'bytes'),
+    heapAtPeakSmall: figure(heapAtPeakSmall, 'bytes'),
+    buffersAtPeak: figure(buffersAtPeak, 'bytes'),
+    buffersAtPeakSmall: figure(buffersAtPeakSmall, 'bytes'),
     cpuSecondsPerGiB: figure(cpu, 's/GiB'),
     eventLoopDelayP99Ms: figure(eld, 'ms'),
     passes,
