@@ -12,7 +12,7 @@ import type { RunDeps } from './run.js';
 import { sleep } from './retry.js';
 import { createFileStore } from './store/file-store.js';
 import { createS3Store } from './store/s3-store.js';
-import { collectYoungGeneration } from './young-gc.js';
+import { youngCollectionEvery } from './young-gc.js';
 import type { BucketStore } from './store/store.js';
 
 type Env = Record<string, string | undefined>;
@@ -191,7 +191,7 @@ export function createStore(config: Config): BucketStore {
     ...(config.destination.endpoint ? { endpoint: config.destination.endpoint } : {}),
     partSize: config.archive.partSizeMiB * 1024 * 1024,
     maxSockets: config.archive.concurrency * 2,
-    afterPartRead: collectYoungGeneration,
+    onBodyRead: youngCollectionEvery(config.archive.partSizeMiB * 1024 * 1024),
   });
 }
 

@@ -27,14 +27,25 @@ export function v8Gc(): Gc | undefined {
 }
 
 /**
- * A young-generation collection, run by a transfer after each part it has copied out of the
- * download. Node allocates a fresh buffer for every socket read (64 KiB); once copied into a
+ * A young-generation collection after every `everyBytes` read from downloads, across all
+ * transfers. Node allocates a fresh buffer for every socket read (64 KiB); once copied into a
  * part they are garbage, but V8 frees them on its own schedule, after tens of MiB have piled up,
- * and the allocator keeps the pages they used. Collecting per 5 MiB part keeps a transfer's
- * memory the same from its first part to its last (scripts/bench: a 1 GiB file peaked at 151 MiB
- * without, 128 MiB with it, as low as a 20 MiB one) and costs less CPU than it saves: the
- * collection finds almost nothing alive.
+ * and the allocator keeps the pages they used. Collecting per part's worth of bytes (5 MiB) keeps
+ * memory where it started whatever the file sizes (scripts/bench: a 1 GiB file peaked at 151 MiB
+ * without, 127 MiB with it, as low as a 20 MiB one) and costs less CPU than it saves: each
+ * collection takes well under a millisecond, as it finds almost nothing alive.
  */
+export function youngCollectionEvery(everyBytes: number, collect: () => void = collectYoungGeneration): (bytes: number) => void {
+  let read = 0;
+  return (bytes) => {
+    read += bytes;
+    if (read < everyBytes) return;
+    read = 0;
+    collect();
+  };
+}
+
+/** One young-generation (minor) collection; nothing where the runtime gives no `gc`. */
 export function collectYoungGeneration(): void {
   v8Gc()?.({ type: 'minor' });
 }

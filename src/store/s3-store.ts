@@ -41,10 +41,10 @@ export interface S3StoreOptions {
   /** Connections to the store at once (the SDK's default when omitted). */
   maxSockets?: number;
   /**
-   * Called each time a part after the first has been read from the body, before it is sent: the
-   * archiver collects the download's spent chunks there (src/young-gc.ts). None by default.
+   * Told the size of every chunk read from an upload's body, once it is read: the archiver paces
+   * its collection of the download's spent chunks by it (src/young-gc.ts). None by default.
    */
-  afterPartRead?: () => void;
+  onBodyRead?: (bytes: number) => void;
   /** Keys per listing request (default and S3's maximum: 1000); small values exercise paging in tests. */
   listPageSize?: number;
   /**
@@ -66,7 +66,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
   // (queueSize + 1) × partSize; the transfer's concurrency multiplies it.
   const queueSize = options.queueSize ?? 2;
   const pageSize = options.listPageSize ?? 1000;
-  const afterPartRead = options.afterPartRead ?? (() => {});
+  const onBodyRead = options.onBodyRead ?? (() => {});
   const endpointOrigin = options.endpoint === undefined ? undefined : originOf(options.endpoint);
   const secrets = [options.credentials?.secretAccessKey, options.credentials?.sessionToken, options.credentials?.accessKeyId].filter(
     (value): value is string => Boolean(value),
@@ -183,9 +183,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       for (let partNumber = 2; await reader.more(); partNumber++) {
         while (inFlight.size >= queueSize) await Promise.race(inFlight);
         const buffer = free.pop() ?? Buffer.allocUnsafe(partSize);
-        const length = await reader.fill(buffer);
-        afterPartRead();
-        send(partNumber, buffer, length);
+        send(partNumber, buffer, await reader.fill(buffer));
       }
     } finally {
       await Promise.all(inFlight);
@@ -224,6 +222,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       const counted = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           bytes += chunk.length;
+          onBodyRead(chunk.length);
           callback(null, chunk);
         },
       });
