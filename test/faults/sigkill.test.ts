@@ -105,7 +105,7 @@ describe('SIGKILL at 20 points across passes over 50 files', () => {
             const hit = aimed === 'on-object' ? async () => (await target.store.head(key)) !== undefined : async () => (await target.store.listPendingUploads('')).length > 0;
             while (!stopPolling) {
               if (pid !== undefined && (await hit())) {
-                process.kill(pid, 'SIGKILL');
+                killIfRunning(pid);
                 return;
               }
               await new Promise((resolve) => setTimeout(resolve, 2));
@@ -116,7 +116,7 @@ describe('SIGKILL at 20 points across passes over 50 files', () => {
             const seen = sim.requests.length;
             while (!AT_START_UP.has(cycle) && !stopPolling && !sim.requests.slice(seen).some((r) => r.op === 'list')) await new Promise((resolve) => setTimeout(resolve, 2));
             await new Promise((resolve) => setTimeout(resolve, delayMs));
-            if (pid !== undefined && !stopPolling) process.kill(pid, 'SIGKILL');
+            if (pid !== undefined && !stopPolling) killIfRunning(pid);
           })();
       const killed: CliResult = await runCli(['archive', '--config', configPath], simEnv(target.env), { onSpawn: (p) => (pid = p) });
       stopPolling = true;
@@ -176,3 +176,12 @@ describe('SIGKILL at 20 points across passes over 50 files', () => {
     expect(evidence.leaks()).toEqual([]);
   });
 });
+
+/** SIGKILL, unless the pass has already exited (it can end between the last check and the kill; the cycle then records its exit code). */
+function killIfRunning(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
