@@ -15,6 +15,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { TaskPool } from '../task-pool.js';
 import { PartReader } from './parts.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './keys.js';
@@ -164,29 +165,23 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
 
     const completed: CompletedPart[] = [];
     const free: Buffer[] = [];
-    const inFlight = new Set<Promise<void>>();
-    const send = (partNumber: number, buffer: Buffer, length: number) => {
-      const part = client
-        .send(new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length }), { abortSignal: partSignal })
-        .then(
-          (answer) => {
-            completed.push({ PartNumber: partNumber, ETag: answer.ETag });
-            free.push(buffer);
-          },
-          onPartFailure,
-        )
-        .finally(() => inFlight.delete(part));
-      inFlight.add(part);
-    };
+    const parts = new TaskPool(queueSize, onPartFailure);
+    const send = (partNumber: number, buffer: Buffer, length: number) =>
+      parts.add(async () => {
+        const part = new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
+        const answer = await client.send(part, { abortSignal: partSignal });
+        completed.push({ PartNumber: partNumber, ETag: answer.ETag });
+        free.push(buffer);
+      });
     try {
-      send(1, Buffer.concat(head, partSize), partSize);
+      await send(1, Buffer.concat(head, partSize), partSize);
       for (let partNumber = 2; await reader.more(); partNumber++) {
-        while (inFlight.size >= queueSize) await Promise.race(inFlight);
         const buffer = free.pop() ?? Buffer.allocUnsafe(partSize);
-        send(partNumber, buffer, await reader.fill(buffer));
+        await send(partNumber, buffer, await reader.fill(buffer));
       }
     } finally {
-      await Promise.all(inFlight);
+      // Every part settled; a failed one has already gone to onPartFailure, which stopped the rest.
+      await parts.drain().catch(() => undefined);
     }
     if (partSignal.aborted) throw new Error('upload stopped'); // the caller knows why, and says so
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
@@ -256,7 +251,6 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       const multipart = { uploadId: undefined as string | undefined };
       try {
         await sendInParts(new PartReader(counted), target, contentType, parts.signal, onPartFailure, multipart);
-        if (partError !== undefined) throw partError;
         return { bytes };
       } catch (error) {
         stopping = true;

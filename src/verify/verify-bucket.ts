@@ -9,7 +9,7 @@ import type { BucketStore } from '../store/store.js';
 import { compareManifest } from './compare-manifest.js';
 import { digestObject } from './digest-object.js';
 import { isProblem, type Finding, type Fix, type Problem, type VerifySummary } from './findings.js';
-import { settleAll, TaskPool } from './task-pool.js';
+import { settleAll, TaskPool } from '../task-pool.js';
 
 export interface VerifyOptions {
   store: BucketStore;

@@ -1,6 +1,6 @@
 /**
- * Keeps at most `max` tasks running while a listing is walked, so work starts as soon as it is
- * listed and memory holds only what is in flight. A task's failure is kept (the first one) and
+ * Keeps at most `max` tasks running while their work is produced (a listing walked, a body read
+ * in parts), so each starts as soon as it exists and memory holds only what is in flight. A task's failure is kept (the first one) and
  * reported through `onFailure`, so the caller can stop starting work; `drain` waits for every
  * task and then throws it. Tasks never reject unobserved.
  */
