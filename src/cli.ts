@@ -10,7 +10,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags 
 import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { createLogger, createScrubber } from './log.js';
-import { secretsFromEnv } from './wire.js';
+import { secretsFromEnv } from './commands/clients.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 

@@ -23,24 +23,38 @@ export class ConfigError extends Error {
  */
 export type FailureKind = 'retryable' | 'file' | 'fatal';
 
+/** Where a failure was first seen: the DCS API, a download link, the bucket, or this process. */
+export type FailureSource = 'dcs' | 'download' | 'store' | 'local';
+
+export interface ArchiveErrorOptions {
+  cause?: unknown;
+  /** The far side asked for a pause (`Retry-After`), in milliseconds. */
+  retryAfterMs?: number | undefined;
+  /** The far side said it is overloaded (HTTP 429, SlowDown, the API gateway's flow control). */
+  throttled?: boolean;
+}
+
 export class ArchiveError extends Error {
   override name = 'ArchiveError';
+  readonly source: FailureSource;
   readonly kind: FailureKind;
-  /** Short machine-readable reason, e.g. `dcs.http-429`, `download.truncated`, `store.access-denied`. */
-  readonly reason: string;
-  /** Set when the far side asked for a pause (`Retry-After`), in milliseconds. */
+  /** The source's own short code, e.g. `http-429`, `truncated`, `access-denied`. */
+  readonly code: string;
   readonly retryAfterMs: number | undefined;
+  readonly throttled: boolean;
 
-  constructor(
-    kind: FailureKind,
-    reason: string,
-    message: string,
-    options: { cause?: unknown; retryAfterMs?: number } = {},
-  ) {
+  constructor(source: FailureSource, kind: FailureKind, code: string, message: string, options: ArchiveErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.source = source;
     this.kind = kind;
-    this.reason = reason;
+    this.code = code;
     this.retryAfterMs = options.retryAfterMs;
+    this.throttled = options.throttled ?? false;
+  }
+
+  /** `source.code`, for reports, logs and metric labels (data for people: code branches on the fields). */
+  get reason(): string {
+    return `${this.source}.${this.code}`;
   }
 }
 
@@ -55,11 +69,12 @@ export class DcsApiError extends ArchiveError {
     readonly errorCode: string | undefined,
     readonly requestId: string | undefined,
     detail: string,
-    options: { cause?: unknown; retryAfterMs?: number } = {},
+    options: ArchiveErrorOptions = {},
   ) {
     super(
+      'dcs',
       kind,
-      `dcs.${errorCode ?? `http-${status}`}`,
+      errorCode ?? `http-${status}`,
       `DCS ${method} ${path} answered ${status}${errorCode ? ` ${errorCode}` : ''}` +
         `${requestId ? ` (request id ${requestId})` : ''}: ${detail}`,
       options,
@@ -86,4 +101,23 @@ export function failureKind(error: unknown): FailureKind {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a report says of a failure: plain data, the same for every kind of error. */
+export interface FailureInfo {
+  source: FailureSource;
+  kind: FailureKind;
+  reason: string;
+  message: string;
+}
+
+/** A stop (signal, or a fatal failure elsewhere) is not a failure of the work it interrupted. */
+export function isStop(error: unknown): boolean {
+  return error instanceof AbortedError || (error as Error | undefined)?.name === 'AbortError';
+}
+
+export function describeFailure(error: unknown): FailureInfo {
+  if (isStop(error)) return { source: 'local', kind: 'file', reason: 'local.stopped', message: (error as Error).message };
+  if (error instanceof ArchiveError) return { source: error.source, kind: error.kind, reason: error.reason, message: error.message };
+  return { source: 'local', kind: 'file', reason: 'local.unexpected', message: errorMessage(error) };
 }

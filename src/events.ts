@@ -1,5 +1,6 @@
+import type { DcsEvent } from './dcs/events.js';
+import type { FailureInfo } from './errors.js';
 import type { SkipReason } from './plan/planner.js';
-import type { FailureKind } from './errors.js';
 
 /**
  * What the core tells the edge. The core never logs: the CLI turns these into log lines,
@@ -8,7 +9,7 @@ import type { FailureKind } from './errors.js';
 export type ArchiverEvent =
   | { type: 'pass-started'; runId: string; instances: number; dryRun: boolean }
   | { type: 'instance-planned'; instanceId: string; archive: number; skip: Record<string, number>; probes: number }
-  | { type: 'instance-failed'; instanceId: string; kind: FailureKind; reason: string; message: string }
+  | ({ type: 'instance-failed'; instanceId: string } & FailureInfo)
   | {
       type: 'file-archived';
       instanceId: string;
@@ -22,11 +23,22 @@ export type ArchiverEvent =
       partial: boolean;
       replaced: boolean;
     }
-  | { type: 'file-failed'; instanceId: string; fileName: string; logId: string; kind: FailureKind; reason: string; message: string }
+  | ({ type: 'file-failed'; instanceId: string; fileName: string; logId: string } & FailureInfo)
   | { type: 'file-skipped'; instanceId: string; fileName: string; logId: string; date: string; reason: SkipReason; detail?: string }
   | { type: 'retry'; scope: string; attempt: number; delayMs: number; reason: string }
   | { type: 'file-bytes'; instanceId: string; fileName: string; bytes: number }
-  | { type: 'warning'; message: string; instanceId?: string }
+  /** Discovery failed in a project: its configured instances are still archived. */
+  | { type: 'discovery-failed'; projectId: string; failure: FailureInfo }
+  /** The groups call failed: nothing is collected for the instance, its listed files are still archived. */
+  | { type: 'replicas-failed'; instanceId: string; failure: FailureInfo }
+  | { type: 'collection-failed'; instanceId: string; replica: string; failure: FailureInfo }
+  /** Collected files were not all ready within collect.waitSeconds; what is ready is archived. */
+  | { type: 'collection-timed-out'; instanceId: string; waitSeconds: number }
+  /** A replica with days in the coverage is no longer listed (failover or scale-in). */
+  | { type: 'replica-gone'; instanceId: string; replica: string }
+  | { type: 'run-report-failed'; failure: FailureInfo }
+  /** Something the DCS client noticed and worked around (paging, malformed items). */
+  | { type: 'dcs-notice'; notice: Exclude<DcsEvent, { type: 'dcs.retry' }> }
   /** DCS answered 429: the shared request rate was lowered to this. */
   | { type: 'rate-lowered'; ratePerSecond: number }
   /** Nothing is archived for this replica and day, and DCS deletes it within 2 days. */
@@ -42,7 +54,7 @@ export type ArchiverEvent =
       ms: number;
       daysAtRisk: number;
       /** Why the pass stopped, when it did. */
-      error?: { kind: FailureKind; reason: string; message: string };
+      error?: FailureInfo;
     };
 
 export type EventSink = (event: ArchiverEvent) => void;

@@ -74,9 +74,30 @@ export function logEvent(logger: Logger, event: ArchiverEvent): void {
     case 'retry':
       logger.warn({ scope: event.scope, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'retrying');
       break;
-    case 'warning':
-      logger.warn({ instance: event.instanceId }, event.message);
+    case 'discovery-failed':
+      logger.warn({ projectId: event.projectId, kind: event.failure.kind, reason: event.failure.reason }, `instance discovery failed, archiving the project's configured instances only: ${event.failure.message}`);
       break;
+    case 'replicas-failed':
+      logger.warn({ instance: event.instanceId, kind: event.failure.kind, reason: event.failure.reason }, `the replicas could not be listed, so nothing was collected; archiving the files already listed: ${event.failure.message}`);
+      break;
+    case 'collection-failed':
+      logger.warn({ instance: event.instanceId, replica: event.replica, kind: event.failure.kind, reason: event.failure.reason }, `collection for replica ${event.replica} failed: ${event.failure.message}`);
+      break;
+    case 'collection-timed-out':
+      logger.warn({ instance: event.instanceId, waitSeconds: event.waitSeconds }, `collected files were not all ready within collect.waitSeconds (${event.waitSeconds} s); archiving what is ready`);
+      break;
+    case 'replica-gone':
+      logger.warn({ instance: event.instanceId, replica: event.replica }, `replica ${event.replica} is no longer listed (failover or scale-in); its days stay in the coverage`);
+      break;
+    case 'run-report-failed':
+      logger.warn({ kind: event.failure.kind, reason: event.failure.reason }, `could not write the run report: ${event.failure.message}`);
+      break;
+    case 'dcs-notice': {
+      const { notice } = event;
+      const message = notice.type === 'dcs.malformed-items' ? `DCS ${notice.op}: ${notice.count} malformed item(s) left out (${notice.problem})` : notice.message;
+      logger.warn({ ...(notice.instanceId ? { instance: notice.instanceId } : {}), notice: notice.type }, message);
+      break;
+    }
     case 'rate-lowered':
       logger.warn({ ratePerSecond: Math.round(event.ratePerSecond * 100) / 100 }, 'DCS is throttling: request rate lowered');
       break;

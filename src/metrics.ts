@@ -12,6 +12,12 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly instanceFailures = new Counter({ name: 'dcs_archiver_instance_failures_total', help: 'Instances that could not be processed, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  private readonly preparationFailures = new Counter({
+    name: 'dcs_archiver_preparation_failures_total',
+    help: 'Preparation steps that failed while the pass went on (discovery, replicas, collection), by step and reason.',
+    labelNames: ['step', 'reason'],
+    registers: [this.registry],
+  });
   private readonly bytes = new Counter({ name: 'dcs_archiver_bytes_total', help: 'Source bytes archived.', registers: [this.registry] });
   private readonly storedBytes = new Counter({ name: 'dcs_archiver_stored_bytes_total', help: 'Bytes written to the bucket for archived files.', registers: [this.registry] });
   private readonly retries = new Counter({ name: 'dcs_archiver_retries_total', help: 'Retried calls and transfers.', registers: [this.registry] });
@@ -45,6 +51,15 @@ export class Metrics {
         break;
       case 'instance-failed':
         this.instanceFailures.inc({ reason: event.reason });
+        break;
+      case 'discovery-failed':
+        this.preparationFailures.inc({ step: 'discovery', reason: event.failure.reason });
+        break;
+      case 'replicas-failed':
+        this.preparationFailures.inc({ step: 'replicas', reason: event.failure.reason });
+        break;
+      case 'collection-failed':
+        this.preparationFailures.inc({ step: 'collection', reason: event.failure.reason });
         break;
       case 'retry':
         this.retries.inc();

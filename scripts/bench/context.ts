@@ -1,7 +1,7 @@
 /** What every scenario gets from main.ts. */
 import type { ArchiverSetup } from './archiver.js';
 import type { Bucket, StoreRates } from './bucket.js';
-import type { CountingProxy } from './counting-proxy.js';
+import type { CountingProxy } from '../../test/support/bucket-proxy.js';
 import type { BenchOptions } from './options.js';
 import type { SimHost } from './sim-host.js';
 

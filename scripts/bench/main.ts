@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArchiverSetup } from './archiver.js';
 import { measureStoreRates, startBucket, type Bucket } from './bucket.js';
 import type { BenchContext } from './context.js';
-import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+import { startCountingProxy, type CountingProxy } from '../../test/support/bucket-proxy.js';
 import { describeMachine } from './machine.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { machineLine, markdownTable, printTable, rows, type Results } from './report.js';

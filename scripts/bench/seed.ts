@@ -1,6 +1,6 @@
 /**
  * Writes an "already archived" state straight into the bucket, in the archiver's own shapes
- * (src/records/record.ts; keys from src/plan/keys.ts), so the scale curve can start from a
+ * (src/records/record.ts; keys from src/records/layout.ts), so the scale curve can start from a
  * steady state without thousands of archive passes. Per instance: one record per listed file,
  * then (a second later, so the manifest is newer than every record at the store's one-second
  * resolution) the manifest, holding those records plus older days' entries.
@@ -13,8 +13,8 @@
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { manifestKey, recordKey, recordPrefix } from '../../src/plan/keys.js';
-import { stampOf } from '../../src/records/instance-records.js';
+import { manifestKey, recordKey, recordPrefix } from '../../src/records/layout.js';
+import { stampOf } from '../../src/records/book.js';
 import { recordText, SCHEMA_VERSION, type ArchiveRecord, type Manifest } from '../../src/records/record.js';
 import type { SimInstance, SimLog } from '../../src/sim/index.js';
 import { inPool, type Bucket } from './bucket.js';
@@ -72,7 +72,7 @@ export async function seedArchived(bucket: Bucket, host: SimHost, spec: SeedSpec
       const listedRecords = await bucket.client.send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: `${spec.prefix}${recordPrefix(instance.id)}` }));
       for (const object of listedRecords.Contents ?? []) {
         const key = (object.Key ?? '').slice(spec.prefix.length);
-        recordStamps[key] = stampOf({ key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0), ...(object.ETag ? { version: object.ETag } : {}) });
+        recordStamps[key] = stampOf({ size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0), ...(object.ETag ? { version: object.ETag } : {}) });
       }
     }
     const manifest: Manifest = {

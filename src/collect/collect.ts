@@ -1,5 +1,5 @@
 import type { CollectPeriod, DcsApi, Replica, RunLog, RunLogListing } from '../dcs/types.js';
-import { addDays, daysBetween } from '../plan/days.js';
+import { addDays, daysBetween } from '../calendar.js';
 import type { ArchiveRecord, EmptyDay } from '../records/record.js';
 
 /** Days DCS keeps before today; the oldest one is deleted next. */

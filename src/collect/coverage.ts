@@ -1,5 +1,5 @@
 import type { RunLog } from '../dcs/types.js';
-import { addDays, daysBetween } from '../plan/days.js';
+import { addDays, daysBetween } from '../calendar.js';
 import type { ArchiveRecord, EmptyDay } from '../records/record.js';
 import { belongsTo, RETENTION_DAYS, SINGLE_NODE } from './collect.js';
 
@@ -21,6 +21,8 @@ export interface InstanceCoverage {
    * DCS has deleted them (downtime longer than its retention).
    */
   lost: Array<{ replica: string; date: string }>;
+  /** Replicas this pass could not collect (their collect call failed, or the groups call did): their open days may stay missing. */
+  notCollected?: string[];
 }
 
 /** Days DCS deletes within this many days are "at risk". */
@@ -35,6 +37,8 @@ export function computeCoverage(input: {
   emptyDays: EmptyDay[];
   logs: RunLog[];
   today: string;
+  /** Replica keys whose collection failed; `all` when the replicas themselves could not be learned. */
+  notCollected?: string[] | 'all';
 }): InstanceCoverage {
   const days = Array.from({ length: RETENTION_DAYS + 1 }, (_, i) => addDays(input.today, i - RETENTION_DAYS));
   const records = [...input.records];
@@ -73,7 +77,8 @@ export function computeCoverage(input: {
       if (!keptSet.has(date)) lost.push({ replica, date });
     }
   }
-  return { instanceId: input.instanceId, days, replicas, atRisk, lost };
+  const notCollected = input.notCollected === 'all' ? replicas.map((r) => r.replica) : (input.notCollected ?? []);
+  return { instanceId: input.instanceId, days, replicas, atRisk, lost, ...(notCollected.length > 0 ? { notCollected } : {}) };
 }
 
 const SYMBOLS: Record<DayState, string> = { archived: '#', partial: '+', empty: '.', missing: '-', 'at-risk': '!', open: '~' };

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import type { ArchiverEvent } from '../events.js';
-import { resolveShard } from '../shard.js';
+import { resolveShard } from '../pass/shard.js';
 import { shutdownOnSignals } from './shutdown.js';
 import { logEvent } from '../log.js';
 import { Progress, progressLine } from '../progress.js';
-import { runOnce } from '../run.js';
-import { wire } from '../wire.js';
+import { runOnce } from '../pass/run-once.js';
+import { buildClients } from './clients.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from './command.js';
 
 export const archiveCommand: Command = {
@@ -27,7 +27,7 @@ export const archiveCommand: Command = {
         logger.info({ instance: event.instanceId, file: event.fileName, logId: event.logId, date: event.date, reason: event.reason, detail: event.detail }, 'would skip');
       } else logEvent(logger, event);
     };
-    const wired = wire(config, io.env, onEvent);
+    const wired = buildClients(config, io.env, onEvent);
     const stop = shutdownOnSignals(io.signals, logger, config.shutdown.graceSeconds * 1000);
     const ticker = startProgress(progress, logger, io.stderr, pretty);
     try {

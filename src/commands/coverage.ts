@@ -3,11 +3,11 @@ import { replicaTargets, RETENTION_DAYS } from '../collect/collect.js';
 import { COVERAGE_LEGEND, computeCoverage, coveragePicture, type InstanceCoverage } from '../collect/coverage.js';
 import { errorMessage } from '../errors.js';
 import { logEvent } from '../log.js';
-import { addDays, dayIn } from '../plan/days.js';
-import { loadInstanceRecords } from '../records/instance-records.js';
-import { resolveTargets } from '../discover.js';
-import { inShard, resolveShard } from '../shard.js';
-import { wire } from '../wire.js';
+import { addDays, dayIn } from '../calendar.js';
+import { loadInstanceRecords } from '../records/book.js';
+import { resolveShard } from '../pass/shard.js';
+import { resolveTargets, selectTargets } from '../pass/targets.js';
+import { buildClients } from './clients.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
 
 /**
@@ -21,15 +21,14 @@ export const coverageCommand: Command = {
   async run({ flags, io, logger, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
-    const wired = wire(config, io.env, (event) => logEvent(logger, event));
+    const wired = buildClients(config, io.env, (event) => logEvent(logger, event));
     try {
       let discoveryFailed = false;
       const all = await resolveTargets(wired.projects, (project, error) => {
         discoveryFailed = true;
         logger.error({ projectId: project.dcs.projectId }, `instance discovery failed: ${errorMessage(error)}`);
       });
-      const wanted = flags.instance?.length ? all.filter((t) => flags.instance!.includes(t.id)) : all;
-      const instances = inShard(wanted, shard);
+      const instances = selectTargets(all, { only: flags.instance, shard, ...(wired.projects[0] ? { fallback: wired.projects[0] } : {}) });
       const today = dayIn(new Date(), config.schedule.timezone);
       const limit = pLimit(config.archive.concurrency);
       const results = await Promise.all(

@@ -1,11 +1,11 @@
 import { errorMessage } from '../errors.js';
 import type { ArchiverEvent } from '../events.js';
 import { logEvent } from '../log.js';
-import { runOnce } from '../run.js';
+import { runOnce } from '../pass/run-once.js';
 import { CronSchedule } from '../schedule/cron.js';
 import { realTimers, startScheduler } from '../schedule/scheduler.js';
-import { resolveShard } from '../shard.js';
-import { wire } from '../wire.js';
+import { resolveShard } from '../pass/shard.js';
+import { buildClients } from './clients.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
 import { shutdownOnSignals } from './shutdown.js';
 
@@ -23,7 +23,7 @@ export const scheduleCommand: Command = {
       metrics.handle(event);
       logEvent(logger, event);
     };
-    const wired = wire(config, io.env, onEvent);
+    const wired = buildClients(config, io.env, onEvent);
     const stop = shutdownOnSignals(io.signals, logger, config.shutdown.graceSeconds * 1000);
     let lastResult: string | undefined;
     const server =

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AbortedError, ConfigError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { isProblem, type Finding } from '../verify/findings.js';
 import { verifyBucket } from '../verify/verify-bucket.js';
-import { createStore } from '../wire.js';
+import { createStore } from './clients.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
 
 const DEFAULT_OLDER_THAN_MINUTES = 60;

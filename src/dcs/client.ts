@@ -130,7 +130,7 @@ export function createDcsClient(options: DcsClientOptions): DcsApi {
 
   async function collectRunLogs(instanceId: string, period: CollectPeriod, replicationId?: string, signal?: AbortSignal): Promise<void> {
     if (![0, 1, 3, 7].includes(period)) {
-      throw new ArchiveError('file', 'dcs.invalid-period', `collect period must be 0, 1, 3 or 7 days, not ${String(period)}`);
+      throw new ArchiveError('dcs', 'file', 'invalid-period', `collect period must be 0, 1, 3 or 7 days, not ${String(period)}`);
     }
     const query: Array<[string, string]> = [
       ['log_type', 'run'],
@@ -253,12 +253,12 @@ function checkLink(link: string, allowHttp: boolean, source: string): void {
   try {
     url = new URL(link);
   } catch {
-    throw new ArchiveError('file', 'dcs.bad-link', `${source} returned a download link that is not a URL`);
+    throw new ArchiveError('dcs', 'file', 'bad-link', `${source} returned a download link that is not a URL`);
   }
   const allowed = allowHttp ? ['https:', 'http:'] : ['https:'];
   if (!allowed.includes(url.protocol)) {
     const hint = url.protocol === 'http:' ? ' (http:// links are accepted only with dcs.allowHttp: true)' : '';
-    throw new ArchiveError('file', 'dcs.bad-link', `${source} returned a download link that is not https: ${redactUrl(link)}${hint}`);
+    throw new ArchiveError('dcs', 'file', 'bad-link', `${source} returned a download link that is not https: ${redactUrl(link)}${hint}`);
   }
 }
 

@@ -21,6 +21,8 @@ export type DcsEvent =
       delayMs: number;
       /** The failure's reason, e.g. `dcs.APIGW.0308`, `dcs.network`. */
       reason: string;
+      /** The API said it is overloaded (429, the gateway's flow control): the caller slows down. */
+      throttled: boolean;
       message: string;
     }
   | {

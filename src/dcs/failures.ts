@@ -36,8 +36,10 @@ export function httpFailure(
   const wire = parseErrorBody(bodyText);
   const serverSays = safeText(wire.message ?? (wire.code === undefined ? bodyText : ''), MAX_DETAIL_CHARS, ctx.secrets);
   const said = (fallback: string) => serverSays || fallback;
+  // APIGW.0308 is the API gateway's flow control, whatever status it comes with.
+  const throttled = status === 429 || wire.code === 'APIGW.0308';
   const make = (kind: 'retryable' | 'file' | 'fatal', detail: string, retryAfterMs?: number) =>
-    new DcsApiError(kind, ctx.method, ctx.path, status, wire.code, headers.requestId, detail, retryAfterMs === undefined ? {} : { retryAfterMs });
+    new DcsApiError(kind, ctx.method, ctx.path, status, wire.code, headers.requestId, detail, { retryAfterMs, throttled });
 
   if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(headers.retryAfter, now);
@@ -112,18 +114,16 @@ export function networkFailure(ctx: CallContext, error: unknown): ArchiveError {
   const what = safeText(error instanceof Error ? error.message : String(error), MAX_DETAIL_CHARS, ctx.secrets);
   const prefix = `DCS ${ctx.method} ${ctx.path} failed without an answer: ${what}${code ? ` (${code})` : ''}`;
   if (code !== undefined && RETRYABLE_NETWORK_CODES.has(code)) {
-    return new ArchiveError('retryable', TIMEOUT_CODES.has(code) ? 'dcs.timeout' : 'dcs.network', prefix, { cause: error });
+    return new ArchiveError('dcs', 'retryable', TIMEOUT_CODES.has(code) ? 'timeout' : 'network', prefix, { cause: error });
   }
   if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL/.test(code)) {
-    return new ArchiveError('fatal', 'dcs.tls', `${prefix}; the endpoint's TLS certificate was not accepted: check dcs.endpoint`, { cause: error });
+    return new ArchiveError('dcs', 'fatal', 'tls', `${prefix}; the endpoint's TLS certificate was not accepted: check dcs.endpoint`, { cause: error });
   }
-  return new ArchiveError('file', 'dcs.request-failed', prefix, { cause: error });
+  return new ArchiveError('dcs', 'file', 'request-failed', prefix, { cause: error });
 }
 
 export function malformedResponse(ctx: CallContext, status: number, requestId: string | undefined, problem: string): ArchiveError {
-  return new ArchiveError(
-    'file',
-    'dcs.malformed-response',
+  return new ArchiveError('dcs', 'file', 'malformed-response',
     `DCS ${ctx.method} ${ctx.path} answered ${status}${requestId ? ` (request id ${requestId})` : ''} ` +
       `with a body that is not the expected JSON: ${problem}`,
   );

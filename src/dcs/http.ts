@@ -158,7 +158,8 @@ export function createTransport(options: DcsTransportOptions): DcsTransport {
             ...(call.instanceId === undefined ? {} : { instanceId: call.instanceId }),
             attempt,
             delayMs,
-            reason: isArchiveError(error) ? error.reason : 'unknown',
+            reason: isArchiveError(error) ? error.reason : 'dcs.unknown',
+            throttled: isArchiveError(error) && error.throttled,
             message: errorMessage(error),
           }),
       },
@@ -178,7 +179,7 @@ export function createTransport(options: DcsTransportOptions): DcsTransport {
  */
 export function encodeSegment(segment: string): string {
   if (segment === '' || segment === '.' || segment === '..') {
-    throw new ArchiveError('file', 'dcs.invalid-id', `not usable as an id in a DCS path: ${JSON.stringify(segment)}`);
+    throw new ArchiveError('dcs', 'file', 'invalid-id', `not usable as an id in a DCS path: ${JSON.stringify(segment)}`);
   }
   return rfc3986Encode(segment);
 }

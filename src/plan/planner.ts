@@ -1,7 +1,6 @@
 import type { RunLog, MalformedItem } from '../dcs/types.js';
 import { identityOf, type ArchiveRecord } from '../records/record.js';
-import { dayIn } from './days.js';
-import { recordKey, renderKey } from './keys.js';
+import { renderKey } from './key-template.js';
 
 export type SkipReason =
   | 'already-archived'
@@ -15,7 +14,6 @@ export type SkipReason =
 export interface PlannedFile {
   log: RunLog;
   key: string;
-  recordKey: string;
   /** The day was still open: the file is archived but will be replaced by the complete one. */
   partial: boolean;
   /** Size learned by probing, when it was needed to choose; the transfer checks it. */
@@ -59,7 +57,8 @@ export interface PlanInput {
   malformed: MalformedItem[];
   /** The instance's records by identity. */
   records: ReadonlyMap<string, ArchiveRecord>;
-  now: Date;
+  /** The pass's one "today" (in `timeZone`): its file is still growing. */
+  today: string;
   timeZone: string;
   includeOpenDay: boolean;
   keyTemplate: string;
@@ -82,7 +81,7 @@ export interface PlanInput {
  */
 export function planInstance(input: PlanInput): Plan {
   const plan: Plan = { archive: [], skip: [], probe: [], acknowledge: [] };
-  const today = dayIn(input.now, input.timeZone);
+  const { today } = input;
 
   for (const item of input.malformed) {
     plan.skip.push({ logId: '', fileName: '', date: '', reason: 'malformed', detail: `${item.problem}: ${item.raw}` });
@@ -171,7 +170,6 @@ export function planInstance(input: PlanInput): Plan {
         replicationIp: best.replicationIp,
         logId: best.id,
       }, input.compression),
-      recordKey: recordKey(input.instance.id, best.date, best.fileName),
       partial: open,
       ...(bestBytes !== undefined ? { expectedBytes: bestBytes } : {}),
       ...(record ? { replaces: record } : {}),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants, type Dirent } from 'node:fs';
+import { constants as fsConstants, type BigIntStats, type Dirent } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AbortedError, ArchiveError, type FailureKind } from '../errors.js';
-import { assertSafeKey, assertSafePrefix, compareKeys } from './keys.js';
+import { assertSafeKey, assertSafePrefix, compareKeys } from './key-safety.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
 export interface FileStoreOptions {
@@ -30,7 +30,7 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
     assertSafeKey(key);
     // The upload area is ours; a key there could overwrite or delete an upload in progress.
     if (key === UPLOADS || key.startsWith(`${UPLOADS}/`)) {
-      throw new ArchiveError('file', 'store.unsafe-key', `refusing key ${JSON.stringify(key)}: ${UPLOADS}/ is reserved`);
+      throw new ArchiveError('store', 'file', 'unsafe-key', `refusing key ${JSON.stringify(key)}: ${UPLOADS}/ is reserved`);
     }
     return join(root, ...key.split('/'));
   };
@@ -50,7 +50,7 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
    * Writes through a temp file, fsyncs, then renames onto the key: readers see the old object or
    * the whole new one, never part of it.
    */
-  async function writeAtomically(key: string, operation: string, signal: AbortSignal | undefined, write: (file: FileHandle) => Promise<void>) {
+  async function writeAtomically(key: string, operation: string, signal: AbortSignal | undefined, write: (file: FileHandle) => Promise<void>): Promise<string> {
     const target = pathOf(key);
     if (signal?.aborted) throw new AbortedError(`${operation} stopped before it began`);
     const id = randomUUID();
@@ -59,9 +59,12 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
     try {
       await writeFileSynced(temp + KEY_SUFFIX, key);
       const file = await open(temp, 'wx');
+      let version: string;
       try {
         await write(file);
         await file.sync();
+        // A rename keeps the inode and the modification time: the listing will show this version.
+        version = versionOf(await file.stat({ bigint: true }));
       } finally {
         await file.close();
       }
@@ -69,6 +72,7 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
       await rename(temp, target);
       await syncDirectory(dirname(target));
       await unlink(temp + KEY_SUFFIX);
+      return version;
     } catch (error) {
       await Promise.all([removeIfPresent(temp), removeIfPresent(temp + KEY_SUFFIX)]);
       if (signal?.aborted) throw new AbortedError(`${operation} stopped before completion`);
@@ -115,10 +119,11 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
     async upload(key, body, uploadOptions = {}) {
       const { signal } = uploadOptions;
       let bytes = 0;
+      let version: string;
       // A stalled source may take its time to end once destroyed; the abort must not wait for it.
       const aborted = rejectOnAbort(signal);
       try {
-        await writeAtomically(key, 'upload', signal, async (file) => {
+        version = await writeAtomically(key, 'upload', signal, async (file) => {
           const chunks = body[Symbol.asyncIterator]();
           for (;;) {
             const pending = chunks.next().catch((error: unknown) => {
@@ -138,13 +143,14 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
       } finally {
         aborted.dispose();
       }
-      return { bytes };
+      return { bytes, version };
     },
 
     async put(key, body, putOptions = {}) {
-      await writeAtomically(key, 'put', putOptions.signal, async (file) => {
+      const version = await writeAtomically(key, 'put', putOptions.signal, async (file) => {
         await file.writeFile(body);
       });
+      return { bytes: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength, version };
     },
 
     async get(key) {
@@ -177,8 +183,8 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
     async head(key) {
       const path = pathOf(key);
       try {
-        const info = await stat(path);
-        return info.isFile() ? { key, size: info.size, lastModified: info.mtime } : undefined;
+        const info = await stat(path, { bigint: true });
+        return info.isFile() ? storedObject(key, info) : undefined;
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw fail(error, 'head', key);
@@ -215,12 +221,12 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
             if (!key.startsWith(prefix)) continue;
             let info;
             try {
-              info = await stat(join(dir, entry.name));
+              info = await stat(join(dir, entry.name), { bigint: true });
             } catch (error) {
               if (codeOf(error) === 'ENOENT') continue; // deleted while we walked
               throw fail(error, 'list', key);
             }
-            yield { key, size: info.size, lastModified: info.mtime };
+            yield storedObject(key, info);
           }
         }
       }
@@ -245,7 +251,7 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
     async abortPendingUpload(upload) {
       // The id names files in the upload area; it must not reach outside it.
       if (!/^[A-Za-z0-9-]+$/.test(upload.id)) {
-        throw new ArchiveError('file', 'store.unsafe-key', `refusing pending upload id ${JSON.stringify(upload.id)}`);
+        throw new ArchiveError('store', 'file', 'unsafe-key', `refusing pending upload id ${JSON.stringify(upload.id)}`);
       }
       try {
         await Promise.all([removeIfPresent(join(uploads, upload.id)), removeIfPresent(join(uploads, upload.id + KEY_SUFFIX))]);
@@ -346,5 +352,14 @@ function classifyFsError(error: unknown, operation: string, location: string, ke
   const where = `${operation} ${location}${key ?? ''}`;
   const detail = error instanceof Error ? error.message : String(error);
   const next = fatal ? `: ${FATAL[code!]}` : '';
-  return new ArchiveError(kind, `store.${code ?? 'error'}`.toLowerCase(), `${where} failed (${code ?? 'error'})${next}; ${detail}`);
+  return new ArchiveError('store', kind, (code ?? 'error').toLowerCase(), `${where} failed (${code ?? 'error'})${next}; ${detail}`);
+}
+
+/** A file's version: a new inode for every atomic write, and its modification time to the nanosecond. */
+function versionOf(info: BigIntStats): string {
+  return `${info.ino}-${info.mtimeNs}`;
+}
+
+function storedObject(key: string, info: BigIntStats): StoredObject {
+  return { key, size: Number(info.size), lastModified: new Date(Number(info.mtimeMs)), version: versionOf(info) };
 }

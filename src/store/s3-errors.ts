@@ -75,13 +75,14 @@ export function classifyS3Error(error: unknown, context: S3ErrorContext, signal?
     .join(', ');
   const detail = redact(shape.message ?? '', context.secrets).trim().replace(/\.$/, '');
 
-  const { kind, reason, next } = decide(code, status, shape, context);
-  const retryAfterMs = kind === 'retryable' ? retryAfter(shape) : undefined;
+  const decided = decide(code, status, shape, context);
+  const retryAfterMs = decided.kind === 'retryable' ? retryAfter(shape) : undefined;
   return new ArchiveError(
-    kind,
-    reason,
-    `${where} failed${what ? ` (${what})` : ''}${detail ? `: ${detail}` : ''}${next ? `. ${next}` : ''}`,
-    retryAfterMs === undefined ? {} : { retryAfterMs },
+    'store',
+    decided.kind,
+    decided.code,
+    `${where} failed${what ? ` (${what})` : ''}${detail ? `: ${detail}` : ''}${decided.next ? `. ${decided.next}` : ''}`,
+    { retryAfterMs, throttled: decided.code === 'throttled' },
   );
 }
 
@@ -90,55 +91,55 @@ function decide(
   status: number | undefined,
   shape: SdkErrorShape,
   context: S3ErrorContext,
-): { kind: FailureKind; reason: string; next?: string } {
+): { kind: FailureKind; code: string; next?: string } {
   const bucket = context.bucket;
   if (code === 'NoSuchBucket') {
-    return { kind: 'fatal', reason: 'store.no-such-bucket', next: `Create bucket ${bucket}, or correct destination.url and destination.endpoint` };
+    return { kind: 'fatal', code: 'no-such-bucket', next: `Create bucket ${bucket}, or correct destination.url and destination.endpoint` };
   }
   if (code === 'InvalidAccessKeyId') {
     return {
       kind: 'fatal',
-      reason: 'store.bad-credentials',
+      code: 'bad-credentials',
       next: 'The store does not know this access key: check AWS_ACCESS_KEY_ID (or the profile) and destination.endpoint',
     };
   }
   if (code === 'SignatureDoesNotMatch' || code === 'AuthorizationHeaderMalformed') {
     return {
       kind: 'fatal',
-      reason: 'store.bad-credentials',
+      code: 'bad-credentials',
       next: `Check AWS_SECRET_ACCESS_KEY (or the profile), and that destination.region (${context.region}) is the bucket's`,
     };
   }
   if (code === 'InvalidToken' || code === 'ExpiredToken' || code === 'TokenRefreshRequired') {
-    return { kind: 'fatal', reason: 'store.bad-credentials', next: 'The session token is invalid or expired: renew AWS_SESSION_TOKEN' };
+    return { kind: 'fatal', code: 'bad-credentials', next: 'The session token is invalid or expired: renew AWS_SESSION_TOKEN' };
   }
   if (code === 'CredentialsProviderError') {
     return {
       kind: 'fatal',
-      reason: 'store.no-credentials',
+      code: 'no-credentials',
       next: 'No bucket credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a web identity',
     };
   }
   if (code === 'RequestTimeTooSkewed') {
-    return { kind: 'fatal', reason: 'store.clock-skew', next: "This machine's clock is too far from the store's: fix the clock (NTP)" };
+    return { kind: 'fatal', code: 'clock-skew', next: "This machine's clock is too far from the store's: fix the clock (NTP)" };
   }
   if (code === 'PermanentRedirect' || status === 301) {
-    return { kind: 'fatal', reason: 'store.wrong-region', next: `Bucket ${bucket} lives elsewhere: correct destination.region or destination.endpoint` };
+    return { kind: 'fatal', code: 'wrong-region', next: `Bucket ${bucket} lives elsewhere: correct destination.region or destination.endpoint` };
   }
   if ((code !== undefined && FATAL_CODES.has(code)) || status === 401 || status === 403) {
     return {
       kind: 'fatal',
-      reason: 'store.access-denied',
+      code: 'access-denied',
       next: `Check that the bucket credentials may list, read, write and delete in ${bucket} (s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:ListBucketMultipartUploads)`,
     };
   }
-  if (status === 429 || (code !== undefined && THROTTLING_CODES.has(code))) return { kind: 'retryable', reason: 'store.throttled' };
-  if (status !== undefined && status >= 500) return { kind: 'retryable', reason: `store.http-${status}` };
-  if (code !== undefined && TIMEOUT_CODES.has(code)) return { kind: 'retryable', reason: 'store.timeout' };
+  if (status === 429 || (code !== undefined && THROTTLING_CODES.has(code))) return { kind: 'retryable', code: 'throttled' };
+  if (status !== undefined && status >= 500) return { kind: 'retryable', code: `http-${status}` };
+  if (code !== undefined && TIMEOUT_CODES.has(code)) return { kind: 'retryable', code: 'timeout' };
   if ((code !== undefined && NETWORK_CODES.has(code)) || /socket hang up|ECONNRESET|ETIMEDOUT|EPIPE/.test(shape.message ?? '')) {
-    return { kind: 'retryable', reason: 'store.network' };
+    return { kind: 'retryable', code: 'network' };
   }
-  return { kind: 'file', reason: code ? `store.${code}` : status ? `store.http-${status}` : 'store.error' };
+  return { kind: 'file', code: code ? code : status ? `http-${status}` : 'error' };
 }
 
 function retryAfter(shape: SdkErrorShape): number | undefined {

@@ -3,9 +3,6 @@ import { Agent as HttpsAgent } from 'node:https';
 import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  type CompletedPart,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -13,12 +10,11 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { TaskPool } from '../task-pool.js';
 import { PartReader } from './parts.js';
+import { sendInParts } from './s3-parts.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
-import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './keys.js';
+import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './key-safety.js';
 import { classifyS3Error, type S3ErrorContext } from './s3-errors.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
@@ -136,58 +132,6 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     }
   }
 
-  /**
-   * One object from `reader`: a single PUT when it fits in one part, else a multipart upload with
-   * at most `queueSize` parts in flight, whose part buffers (queueSize + 1 at most) are reused
-   * from the first part to the last, so memory stays the same whatever the object's size. A part
-   * that fails (after the SDK's own retries) goes to `onPartFailure` and ends the reading; the
-   * parts in flight are always settled before this returns or throws, so none lands after an abort.
-   */
-  async function sendInParts(
-    reader: PartReader,
-    target: { Bucket: string; Key: string },
-    contentType: string | undefined,
-    partSignal: AbortSignal,
-    onPartFailure: (error: unknown) => void,
-    multipart: { uploadId: string | undefined },
-  ): Promise<void> {
-    const head = await reader.take(partSize);
-    if (!(await reader.more())) {
-      const whole = head.length === 1 ? head[0]! : Buffer.concat(head);
-      await client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, ContentType: contentType }), { abortSignal: partSignal });
-      return;
-    }
-    // Not cancellable: a cancelled CreateMultipartUpload could create an upload whose id we never learn.
-    const created = await client.send(new CreateMultipartUploadCommand({ ...target, ContentType: contentType }));
-    if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
-    const uploadId = created.UploadId;
-    multipart.uploadId = uploadId;
-
-    const completed: CompletedPart[] = [];
-    const free: Buffer[] = [];
-    const parts = new TaskPool(queueSize, onPartFailure);
-    const send = (partNumber: number, buffer: Buffer, length: number) =>
-      parts.add(async () => {
-        const part = new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
-        const answer = await client.send(part, { abortSignal: partSignal });
-        completed.push({ PartNumber: partNumber, ETag: answer.ETag });
-        free.push(buffer);
-      });
-    try {
-      await send(1, Buffer.concat(head, partSize), partSize);
-      for (let partNumber = 2; await reader.more(); partNumber++) {
-        const buffer = free.pop() ?? Buffer.allocUnsafe(partSize);
-        await send(partNumber, buffer, await reader.fill(buffer));
-      }
-    } finally {
-      // Every part settled; a failed one has already gone to onPartFailure, which stopped the rest.
-      await parts.drain().catch(() => undefined);
-    }
-    if (partSignal.aborted) throw new Error('upload stopped'); // the caller knows why, and says so
-    completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
-  }
-
   const store: BucketStore = {
     location: `s3://${bucket}/${base}${endpointOrigin ? ` at ${endpointOrigin}` : ''}`,
 
@@ -250,8 +194,8 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       const target = { Bucket: bucket, Key: fullKey };
       const multipart = { uploadId: undefined as string | undefined };
       try {
-        await sendInParts(new PartReader(counted), target, contentType, parts.signal, onPartFailure, multipart);
-        return { bytes };
+        const etag = await sendInParts(client, { partSize, queueSize }, new PartReader(counted), target, contentType, parts.signal, onPartFailure, multipart);
+        return { bytes, ...(etag ? { version: etag } : {}) };
       } catch (error) {
         stopping = true;
         counted.destroy();
@@ -274,12 +218,13 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     async put(key, body, putOptions = {}) {
       assertSafeKey(key);
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      await send('put', base + key, putOptions.signal, () =>
+      const answer = await send('put', base + key, putOptions.signal, () =>
         client.send(
           new PutObjectCommand({ Bucket: bucket, Key: base + key, Body: bytes, ContentLength: bytes.length, ContentType: putOptions.contentType }),
           { abortSignal: putOptions.signal },
         ),
       );
+      return { bytes: bytes.length, ...(answer.ETag ? { version: answer.ETag } : {}) };
     },
 
     async get(key, signal) {
@@ -307,7 +252,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         }
       });
       if (!response) return undefined;
-      if (!(response.Body instanceof Readable)) throw new ArchiveError('file', 'store.no-body', `read s3://${bucket}/${base}${key}: no body`);
+      if (!(response.Body instanceof Readable)) throw new ArchiveError('store', 'file', 'no-body', `read s3://${bucket}/${base}${key}: no body`);
       // Errors while streaming are classified too, so deep verification can retry a reset.
       const source = response.Body;
       const out = new PassThrough();
@@ -322,7 +267,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       return send('head', base + key, signal, async () => {
         try {
           const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal });
-          return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0) };
+          return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0), ...(response.ETag ? { version: response.ETag } : {}) };
         } catch (error) {
           if (isMissingObject(error)) return undefined;
           throw error;
@@ -435,6 +380,6 @@ function originOf(endpoint: string): string {
 function withCleanupFailure(failure: unknown, cleanupError: unknown): Error {
   const note = `; its multipart upload could not be aborted and stays pending until cleaned up (${errorMessage(cleanupError)})`;
   if (failure instanceof AbortedError) return new AbortedError(failure.message + note);
-  if (isArchiveError(failure)) return new ArchiveError(failure.kind, failure.reason, failure.message + note, { retryAfterMs: failure.retryAfterMs });
-  return new ArchiveError(failureKind(failure), 'store.abort-failed', errorMessage(failure) + note);
+  if (isArchiveError(failure)) return new ArchiveError(failure.source, failure.kind, failure.code, failure.message + note, { retryAfterMs: failure.retryAfterMs, throttled: failure.throttled });
+  return new ArchiveError('store', failureKind(failure), 'abort-failed', errorMessage(failure) + note);
 }

@@ -13,6 +13,16 @@ export interface StoredObject {
   version?: string;
 }
 
+/**
+ * What the store says of an object it has just written: the bytes it accepted and, where it
+ * has one, the same version token a listing shows for the object (so a writer can recognise
+ * its own write later without reading it back).
+ */
+export interface Written {
+  bytes: number;
+  version?: string;
+}
+
 /** An upload that was started and never completed or aborted (a multipart upload, a temp file). */
 export interface PendingUpload {
   key: string;
@@ -37,11 +47,12 @@ export interface BucketStore {
   /**
    * Streams `body` to `key` (multipart above one part). On any failure, or when `signal` aborts,
    * the partial upload is aborted, nothing is left at `key` by this call, and the error is thrown.
-   * Resolves with the number of bytes the store accepted.
+   * A success means the store holds exactly the accepted bytes at `key` (its 200 to the last
+   * request says so): no read-back is needed.
    */
-  upload(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<{ bytes: number }>;
+  upload(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
   /** Writes a small object whole (records, manifests, reports). */
-  put(key: string, body: string | Uint8Array, options?: { contentType?: string; signal?: AbortSignal }): Promise<void>;
+  put(key: string, body: string | Uint8Array, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
   /** Reads a small object whole; undefined when it does not exist. */
   get(key: string, signal?: AbortSignal): Promise<{ body: Buffer; lastModified: Date } | undefined>;
   /** Opens an object for streaming reads (deep verification); undefined when it does not exist. */

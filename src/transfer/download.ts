@@ -71,11 +71,11 @@ export async function probeSize(link: string, options: DownloadOptions): Promise
   try {
     opened = await openDownload(link, options, 'bytes=0-0');
   } catch (error) {
-    if (error instanceof ArchiveError && error.reason === 'download.http-416') return 0;
+    if (error instanceof ArchiveError && error.source === 'download' && error.code === 'http-416') return 0;
     throw error;
   }
   opened.body.destroy();
-  if (opened.totalBytes === undefined) throw new ArchiveError('file', 'download.no-size', 'object storage did not say the size of the file');
+  if (opened.totalBytes === undefined) throw new ArchiveError('download', 'file', 'no-size', 'object storage did not say the size of the file');
   return opened.totalBytes;
 }
 
@@ -88,7 +88,7 @@ function classifiedBody(body: Readable, url: URL): Readable {
   body.on('error', (error) => out.destroy(
     error instanceof ArchiveError || error instanceof AbortedError ? error
     : error.name === 'AbortError' ? new AbortedError('stopped while downloading')
-    : new ArchiveError('retryable', 'download.truncated', `download of ${redactUrl(url.toString())} broke off: ${(error as { code?: string }).code ?? error.message}`, { cause: scrubbed(error) }),
+    : new ArchiveError('download', 'retryable', 'truncated', `download of ${redactUrl(url.toString())} broke off: ${(error as { code?: string }).code ?? error.message}`, { cause: scrubbed(error) }),
   ));
   out.on('close', () => {
     if (!body.destroyed) body.destroy();
@@ -102,15 +102,15 @@ function checkedUrl(link: string, allowHttp: boolean): URL {
   try {
     url = new URL(link);
   } catch {
-    throw new ArchiveError('file', 'download.bad-link', 'the download link is not a URL');
+    throw new ArchiveError('download', 'file', 'bad-link', 'the download link is not a URL');
   }
   if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
-    throw new ArchiveError('file', 'download.insecure-link', `refusing ${url.protocol} download link ${redactUrl(url.toString())}: https is required unless dcs.allowHttp is set`);
+    throw new ArchiveError('download', 'file', 'insecure-link', `refusing ${url.protocol} download link ${redactUrl(url.toString())}: https is required unless dcs.allowHttp is set`);
   }
   // A link is object storage on the internet; one aimed at this machine or its network is
   // refused, unless a local simulator is explicitly allowed.
   if (!allowHttp && isPrivateHost(url.hostname)) {
-    throw new ArchiveError('file', 'download.private-link', `refusing download link to private address ${url.hostname}: allowed only with dcs.allowHttp (local simulators)`);
+    throw new ArchiveError('download', 'file', 'private-link', `refusing download link to private address ${url.hostname}: allowed only with dcs.allowHttp (local simulators)`);
   }
   return url;
 }
@@ -135,14 +135,14 @@ function statusError(status: number, url: URL, retryAfter: string | string[] | u
   const where = redactUrl(url.toString());
   if (status === 403) {
     // An expired or revoked pre-signed link: a fresh one is obtained on the next attempt.
-    return new ArchiveError('retryable', 'download.link-rejected', `object storage refused the download link for ${where} (403): expired or revoked; a fresh link will be obtained`);
+    return new ArchiveError('download', 'retryable', 'link-rejected', `object storage refused the download link for ${where} (403): expired or revoked; a fresh link will be obtained`);
   }
-  if (status === 404 || status === 410) return new ArchiveError('file', 'download.gone', `the file at ${where} is gone (${status})`);
+  if (status === 404 || status === 410) return new ArchiveError('download', 'file', 'gone', `the file at ${where} is gone (${status})`);
   if (status === 429 || status >= 500) {
     const seconds = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-    return new ArchiveError('retryable', `download.http-${status}`, `download of ${where} answered ${status}`, seconds === undefined ? {} : { retryAfterMs: seconds });
+    return new ArchiveError('download', 'retryable', `http-${status}`, `download of ${where} answered ${status}`, { retryAfterMs: seconds, throttled: status === 429 });
   }
-  return new ArchiveError('file', `download.http-${status}`, `download of ${where} answered ${status}`);
+  return new ArchiveError('download', 'file', `http-${status}`, `download of ${where} answered ${status}`);
 }
 
 function classifyNetworkError(error: unknown, url: URL): Error {
@@ -150,7 +150,7 @@ function classifyNetworkError(error: unknown, url: URL): Error {
   const name = (error as Error)?.name;
   if (name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError) return new AbortedError('stopped while downloading');
   const code = (error as { code?: string })?.code ?? name ?? 'error';
-  return new ArchiveError('retryable', 'download.network', `download of ${redactUrl(url.toString())} failed: ${code}`, { cause: scrubbed(error) });
+  return new ArchiveError('download', 'retryable', 'network', `download of ${redactUrl(url.toString())} failed: ${code}`, { cause: scrubbed(error) });
 }
 
 /** Network errors from undici can carry the request URL; keep only what is safe. */

@@ -29,7 +29,7 @@ export class Meter extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.expectedBytes !== undefined && this.bytes !== this.expectedBytes) {
       callback(
-        new ArchiveError('retryable', 'download.truncated', `download ended after ${this.bytes} of ${this.expectedBytes} bytes promised by Content-Length`),
+        new ArchiveError('download', 'retryable', 'truncated', `download ended after ${this.bytes} of ${this.expectedBytes} bytes promised by Content-Length`),
       );
       return;
     }

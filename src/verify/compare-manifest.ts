@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { recordKey } from '../plan/keys.js';
+import { recordKey } from '../records/layout.js';
 import { identityOf, type ArchiveRecord } from '../records/record.js';
 import type { Problem } from './findings.js';
 

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AbortedError, errorMessage, failureKind } from '../errors.js';
-import { recordKey, recordPrefix, safeSegment } from '../plan/keys.js';
-import { parseManifest, rebuildManifest } from '../records/instance-records.js';
+import { recordKey, recordPrefix } from '../records/layout.js';
+import { safeSegment } from '../store/key-safety.js';
+import { parseManifest, rebuildManifest } from '../records/book.js';
 import { parseRecord, type ArchiveRecord, type Manifest } from '../records/record.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';

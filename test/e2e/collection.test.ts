@@ -6,11 +6,11 @@ import { validateConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createDcsClient } from '../../src/dcs/client.js';
 import type { ArchiverEvent } from '../../src/events.js';
-import { addDays } from '../../src/plan/days.js';
-import type { RunReport } from '../../src/records/report.js';
-import { runOnce } from '../../src/run.js';
+import { addDays } from '../../src/calendar.js';
+import type { RunReport } from '../../src/records/run-report.js';
+import { runOnce } from '../../src/pass/run-once.js';
 import { DcsSimulator, type SimInstance } from '../../src/sim/index.js';
-import { wire } from '../../src/wire.js';
+import { buildClients } from '../../src/commands/clients.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 
 const DAY_MS = 86_400_000;
@@ -62,7 +62,7 @@ describe('collection, coverage and catching up', () => {
     const sleep = async (ms: number) => {
       clock += ms;
     };
-    const wired = wire(cfg, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, (e) => events.push(e), { now, sleep, random: () => 0.5 });
+    const wired = buildClients(cfg, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, (e) => events.push(e), { now, sleep, random: () => 0.5 });
     try {
       return await runOnce(cfg, { ...wired.deps, onEvent: (e) => events.push(e) }, { dryRun });
     } finally {

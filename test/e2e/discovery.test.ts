@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { selectDiscovered } from '../../src/discover.js';
-import { runOnce } from '../../src/run.js';
+import { selectDiscovered } from '../../src/pass/targets.js';
+import { runOnce } from '../../src/pass/run-once.js';
 import { DcsSimulator } from '../../src/sim/index.js';
-import { wire } from '../../src/wire.js';
+import { buildClients } from '../../src/commands/clients.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -56,7 +56,7 @@ describe('instance discovery', () => {
         destination: { url: `file://${await mkdtemp(join(tmpdir(), 'archiver-projects-'))}/` },
       });
       const env = { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK, SG_AK: 'AKOTHERREGION0001', SG_SK: 'SKotherRegionSecret0002' };
-      const wired = wire(config, env, () => undefined);
+      const wired = buildClients(config, env, () => undefined);
       const report = await runOnce(config, { ...wired.deps, onEvent: () => undefined });
       await wired.close();
 
@@ -79,7 +79,7 @@ describe('instance discovery', () => {
       projects: [{ projectId: 'p2', credentialsEnv: { ak: 'MISSING_AK', sk: 'MISSING_SK' } }],
       destination: { url: 'file:///tmp/x/' },
     });
-    expect(() => wire(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, () => undefined)).toThrow('config projects[0].credentialsEnv: names MISSING_AK, which is not set');
+    expect(() => buildClients(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, () => undefined)).toThrow('config projects[0].credentialsEnv: names MISSING_AK, which is not set');
   });
 
   it('pages through 1,200 instances and archives only those matching tag, status and name, minus exclusions', async () => {
@@ -92,7 +92,7 @@ describe('instance discovery', () => {
       archive: { concurrency: 16 },
       destination: { url: `file://${await mkdtemp(join(tmpdir(), 'archiver-discover-'))}/` },
     });
-    const wired = wire(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, () => undefined);
+    const wired = buildClients(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, () => undefined);
     const report = await runOnce(config, { ...wired.deps, onEvent: () => undefined });
     await wired.close();
 

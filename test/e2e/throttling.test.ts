@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import type { ArchiverEvent } from '../../src/events.js';
-import { runOnce } from '../../src/run.js';
+import { runOnce } from '../../src/pass/run-once.js';
 import { DcsSimulator } from '../../src/sim/index.js';
-import { wire } from '../../src/wire.js';
+import { buildClients } from '../../src/commands/clients.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 
 /**
@@ -45,7 +45,7 @@ describe('a 429 storm', () => {
     const sleep = async (ms: number) => {
       clock += ms;
     };
-    const wired = wire(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, (e) => events.push(e), { now: () => new Date(clock), sleep, random: () => 0.5 });
+    const wired = buildClients(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, (e) => events.push(e), { now: () => new Date(clock), sleep, random: () => 0.5 });
     const report = await runOnce(config, { ...wired.deps, onEvent: (e) => events.push(e) });
     await wired.close();
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestKey } from '../../src/plan/keys.js';
+import { manifestKey } from '../../src/records/layout.js';
 import type { ArchiveRecord, Manifest } from '../../src/records/record.js';
 import { createS3Client, createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';

@@ -199,8 +199,9 @@ function gated(store: BucketStore, before: (key: string) => Promise<void>, after
     close: async () => {},
     put: async (key, body, options) => {
       await before(key);
-      await store.put(key, body, options);
+      const written = await store.put(key, body, options);
       after(key);
+      return written;
     },
   };
 }

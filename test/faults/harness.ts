@@ -12,15 +12,15 @@ import { validateConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { ArchiverEvent } from '../../src/events.js';
 import { identityOf, parseRecord, type ArchiveRecord } from '../../src/records/record.js';
-import type { RunReport } from '../../src/records/report.js';
-import { runOnce } from '../../src/run.js';
+import type { RunReport } from '../../src/records/run-report.js';
+import { runOnce } from '../../src/pass/run-once.js';
 import { DcsSimulator, type SimLog, type SimOptions } from '../../src/sim/index.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import { createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';
 import type { Finding, VerifySummary } from '../../src/verify/findings.js';
 import { verifyBucket } from '../../src/verify/verify-bucket.js';
-import { wire, type Effects } from '../../src/wire.js';
+import { buildClients, type Effects } from '../../src/commands/clients.js';
 import { leakedSecrets, type CliResult } from '../support/cli.js';
 import { s3Target, uniquePrefix } from '../support/s3-target.js';
 import { ALL_TEST_SECRETS, TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
@@ -133,7 +133,7 @@ export class Clock {
  */
 export async function passInProcess(config: Record<string, unknown>, events: ArchiverEvent[], effects?: Effects, store?: BucketStore, onEvent: (event: ArchiverEvent) => void = (event) => events.push(event)): Promise<RunReport> {
   const cfg: Config = validateConfig(config);
-  const wired = wire(cfg, DCS_ENV, onEvent, effects);
+  const wired = buildClients(cfg, DCS_ENV, onEvent, effects);
   try {
     return await runOnce(cfg, { ...wired.deps, ...(store ? { store } : {}), onEvent });
   } finally {

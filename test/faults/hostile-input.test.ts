@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { safeSegment } from '../../src/plan/keys.js';
+import { safeSegment } from '../../src/store/key-safety.js';
 import type { DcsSimulator, SimLog } from '../../src/sim/index.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import { runCli, simEnv, type CliResult } from '../support/cli.js';
@@ -181,7 +181,7 @@ describe('hostile input', () => {
 
   async function runReport() {
     const state = await readBucket(target.store);
-    const reports = await Promise.all(state.reports.map(async (key) => JSON.parse((await target.store.get(key))!.body.toString('utf8')) as import('../../src/records/report.js').RunReport));
+    const reports = await Promise.all(state.reports.map(async (key) => JSON.parse((await target.store.get(key))!.body.toString('utf8')) as import('../../src/records/run-report.js').RunReport));
     return reports.sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0]!;
   }
 

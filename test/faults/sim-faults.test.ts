@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArchiverEvent } from '../../src/events.js';
-import type { RunReport } from '../../src/records/report.js';
+import type { RunReport } from '../../src/records/run-report.js';
 import type { SimFault, SimFaultKind, SimLog, SimOp } from '../../src/sim/index.js';
 import { identityOf } from '../../src/records/record.js';
 import { addInstanceWithLogs, checkInvariants, Clock, configFor, dirTarget, Evidence, expectVerifyClean, passInProcess, readBucket, startSim, TEST_PROJECT_ID } from './harness.js';
@@ -60,7 +60,7 @@ function expectAccountedFor(report: RunReport, expected: readonly SimLog[]): str
     const why = failed ?? instance?.error ?? report.error;
     expect(why, `file ${log.id} of ${log.instanceId} neither archived nor reported failed`).toBeDefined();
     // After a fatal error the files it cut short say `stopped`; the pass says why.
-    const stoppedByFatal = report.error?.kind === 'fatal' && why!.reason === 'stopped';
+    const stoppedByFatal = report.error?.kind === 'fatal' && why!.reason === 'local.stopped';
     if (!stoppedByFatal) expect(why!.reason, why!.message).toMatch(/^[a-z]+\.[\w.-]+$/);
     expect(why!.message.length).toBeGreaterThan(10);
     reasons.push(why!.reason);
@@ -118,7 +118,7 @@ async function runCase({ op, kind, times, collect }: Case): Promise<void> {
       const first = await passInProcess(config, events, clock.effects());
       evidence.events(`${op} ${kind} ${times}`, events);
       evidence.add(`${op} ${kind} ${times} (report)`, JSON.stringify(first));
-      const reasons = collect ? [...first.instances.flatMap((i) => [...i.failed.map((f) => f.reason), ...(i.error ? [i.error.reason] : []), ...(i.collection ?? []).flatMap((c) => (c.reason ? [c.reason] : []))]), ...(first.error ? [first.error.reason] : [])] : expectAccountedFor(first, expected);
+      const reasons = collect ? [...first.instances.flatMap((i) => [...i.failed.map((f) => f.reason), ...(i.error ? [i.error.reason] : []), ...(i.collection ?? []).flatMap((c) => (c.failure ? [c.failure.reason] : [])), ...(i.replicasError ? [i.replicasError.reason] : [])]), ...(first.error ? [first.error.reason] : [])] : expectAccountedFor(first, expected);
       outcomes.push(`${op.padEnd(8)} ${kind.padEnd(15)} ${times.padEnd(10)} → ${first.result}${reasons.length ? ` (${[...new Set(reasons)].join(', ')})` : ''}`);
 
       if (times === 'once' && TRANSIENT.has(kind)) expect(first.result, JSON.stringify(first.instances.map((i) => [i.failed, i.error]))).toBe('ok');
@@ -215,7 +215,7 @@ describe('what scenario 1 found', () => {
     const { sim, target, report, inFlight } = await fatalMidPass(true);
     try {
       const failed = report.instances.find((i) => i.instanceId === 'faults-a')!.failed.find((f) => f.logId === inFlight.id);
-      expect(failed).toMatchObject({ reason: 'stopped' });
+      expect(failed).toMatchObject({ reason: 'local.stopped' });
       await checkInvariants(target.store, sim);
     } finally {
       await sim.close();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunLog } from '../../src/dcs/types.js';
+import { dayIn } from '../../src/calendar.js';
 import { planInstance, type PlanInput } from '../../src/plan/planner.js';
+import { recordKey } from '../../src/records/layout.js';
 import { identityOf, SCHEMA_VERSION, type ArchiveRecord } from '../../src/records/record.js';
 
 const NOW = new Date('2026-11-30T03:17:00Z');
@@ -22,7 +24,7 @@ function record(logId: string, date: string, bytes: number, overrides: Partial<A
 function plan(logs: RunLog[], options: { records?: ArchiveRecord[]; sizes?: Record<string, number>; includeOpenDay?: boolean; timeZone?: string; probeFailed?: string[] } = {}) {
   const input: PlanInput = {
     projectId: 'p', instance: { id: INSTANCE, name: 'orders' }, logs, malformed: [],
-    records: new Map((options.records ?? []).map((r) => [identityOf(r), r])), now: NOW, timeZone: options.timeZone ?? 'UTC',
+    records: new Map((options.records ?? []).map((r) => [identityOf(r), r])), today: dayIn(NOW, options.timeZone ?? 'UTC'), timeZone: options.timeZone ?? 'UTC',
     includeOpenDay: options.includeOpenDay ?? false, keyTemplate: '{instanceId}/{date}/{fileName}', compression: 'none',
     sizes: new Map(Object.entries(options.sizes ?? {})), probeFailed: new Set(options.probeFailed ?? []),
   };
@@ -34,8 +36,8 @@ const reasons = (p: ReturnType<typeof plan>) => p.skip.map((s) => `${s.logId}:${
 describe('planInstance', () => {
   it('archives a ready file of a closed day at its deterministic key', () => {
     const p = plan([log('a', '2026-11-29')]);
-    expect(p.archive.map((f) => [f.log.id, f.key, f.recordKey, f.partial])).toEqual([
-      ['a', 'inst-1/2026-11-29/redis_10.0.0.1_2026-11-29.log', 'records/inst-1/2026-11-29/redis_10.0.0.1_2026-11-29.log.json', false],
+    expect(p.archive.map((f) => [f.log.id, f.key, f.partial])).toEqual([
+      ['a', 'inst-1/2026-11-29/redis_10.0.0.1_2026-11-29.log', false],
     ]);
     expect(p.probe).toEqual([]);
   });
@@ -115,7 +117,7 @@ describe('planInstance', () => {
   it('reports malformed items and plans the rest', () => {
     const input: PlanInput = {
       projectId: 'p', instance: { id: INSTANCE }, logs: [log('a', '2026-11-29')], malformed: [{ problem: 'missing file_name', raw: '{"id":"x"}' }],
-      records: new Map(), now: NOW, timeZone: 'UTC', includeOpenDay: false, keyTemplate: '{instanceId}/{date}/{fileName}', compression: 'gzip', sizes: new Map(),
+      records: new Map(), today: dayIn(NOW, 'UTC'), timeZone: 'UTC', includeOpenDay: false, keyTemplate: '{instanceId}/{date}/{fileName}', compression: 'gzip', sizes: new Map(),
     };
     const p = planInstance(input);
     expect(p.archive.map((f) => f.key)).toEqual(['inst-1/2026-11-29/redis_10.0.0.1_2026-11-29.log.gz']);
@@ -127,7 +129,7 @@ describe('planInstance', () => {
     const p = plan(names.map((fileName, i) => log(`id${i}`, '2026-11-29', { fileName })));
     const keys = p.archive.map((f) => f.key);
     expect(new Set(keys).size).toBe(names.length);
-    for (const key of [...keys, ...p.archive.map((f) => f.recordKey)]) {
+    for (const key of [...keys, ...p.archive.map((f) => recordKey(INSTANCE, f.log.date, f.log.fileName))]) {
       expect(key.split('/').every((s) => s !== '' && s !== '.' && s !== '..')).toBe(true);
       expect(key).toMatch(/^[A-Za-z0-9._/-]+$/);
       expect(key.length).toBeLessThan(400);

@@ -90,7 +90,7 @@ describe('classifyS3Error', () => {
     controller.abort();
     expect(classifyS3Error(new Error('aborted'), context, controller.signal)).toBeInstanceOf(AbortedError);
     expect(classifyS3Error(Object.assign(new Error('x'), { name: 'AbortError' }), context)).toBeInstanceOf(AbortedError);
-    const ours = new ArchiveError('retryable', 'download.truncated', 'short body');
+    const ours = new ArchiveError('download', 'retryable', 'truncated', 'short body');
     expect(classifyS3Error(ours, context)).toBe(ours);
   });
 });

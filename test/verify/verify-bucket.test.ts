@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
-import { manifestKey, recordKey } from '../../src/plan/keys.js';
+import { manifestKey, recordKey } from '../../src/records/layout.js';
 import type { ArchiveRecord, Manifest } from '../../src/records/record.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import type { BucketStore } from '../../src/store/store.js';
@@ -329,8 +329,8 @@ describe('verifyBucket on an archive made by a real pass', () => {
     const failing: BucketStore = {
       ...store,
       async head(key, signal) {
-        if (key === flaky.record.key && flakyFailures++ === 0) throw new ArchiveError('retryable', 'store.http-503', 'head answered 503');
-        if (key === broken.record.key) throw new ArchiveError('file', 'store.http-400', 'head answered 400');
+        if (key === flaky.record.key && flakyFailures++ === 0) throw new ArchiveError('store', 'retryable', 'http-503', 'head answered 503');
+        if (key === broken.record.key) throw new ArchiveError('store', 'file', 'http-400', 'head answered 400');
         return store.head(key, signal);
       },
     };
@@ -345,7 +345,7 @@ describe('verifyBucket on an archive made by a real pass', () => {
     const denied: BucketStore = {
       ...store,
       async get() {
-        throw new ArchiveError('fatal', 'store.access-denied', 'get answered 403 AccessDenied');
+        throw new ArchiveError('store', 'fatal', 'access-denied', 'get answered 403 AccessDenied');
       },
     };
     await expect(audit(denied)).rejects.toMatchObject({ kind: 'fatal', reason: 'store.access-denied' });

@@ -4,7 +4,7 @@
  */
 import { archiverDefault, runArchiver, type PassResult } from '../archiver.js';
 import type { BenchContext } from '../context.js';
-import { countByKind } from '../counting-proxy.js';
+import { countByKind } from '../../../test/support/bucket-proxy.js';
 import { figure, type Figure } from '../stats.js';
 
 export interface FleetResult {

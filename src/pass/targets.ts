@@ -1,6 +1,20 @@
-import type { Config, InstanceRef } from './config/schema.js';
-import type { DcsApi, InstanceInfo } from './dcs/types.js';
-import { failureKind } from './errors.js';
+import type { Config, InstanceRef } from '../config/schema.js';
+import type { DcsApi, InstanceInfo } from '../dcs/types.js';
+import { failureKind } from '../errors.js';
+import { inShard, type Shard } from './shard.js';
+
+/**
+ * Which instances a command works on, the same way for `archive`, `coverage` and `verify`: the
+ * configured ones and the discovered ones of every project, narrowed by `--instance` and the
+ * shard.
+ */
+
+/** One DCS project (or region) of a pass: its client and how its instances are chosen. */
+export interface ProjectSource {
+  dcs: DcsApi;
+  instances: InstanceRef[];
+  discover: Config['discover'];
+}
 
 /** Pure: which listed instances the discover filters select. */
 export function selectDiscovered(listed: InstanceInfo[], filter: Config['discover']): InstanceRef[] {
@@ -41,7 +55,7 @@ export async function resolveInstances(
 }
 
 /** An instance and the project it belongs to. */
-export type Target<P extends { dcs: DcsApi }> = InstanceRef & { project: P };
+export type Target<P extends { dcs: DcsApi } = ProjectSource> = InstanceRef & { project: P };
 
 /**
  * The instances of every project, each once (the first project naming an instance keeps it).
@@ -70,4 +84,36 @@ export async function resolveTargets<P extends { dcs: DcsApi; instances: Instanc
     }
   }
   return targets;
+}
+
+/**
+ * `--instance` (those ids only; one that no project lists is taken from the first project, so a
+ * known id can be archived without discovery), then the shard.
+ */
+export function selectTargets<P extends { dcs: DcsApi }>(candidates: Array<Target<P>>, options: { only?: string[]; shard?: Shard | undefined; fallback?: P }): Array<Target<P>> {
+  const { only, fallback } = options;
+  let chosen = candidates;
+  if (only && only.length > 0) {
+    const byId = new Map(candidates.map((target) => [target.id, target]));
+    chosen = [...new Set(only)].flatMap((id) => byId.get(id) ?? (fallback ? [{ id, name: undefined, project: fallback }] : []));
+  }
+  return inShard(chosen, options.shard);
+}
+
+/**
+ * Runs `work` for every target, each project's first target alone: if its credentials are
+ * wrong, one request learns it, not a burst (five bad signatures in a row lock the access key
+ * for five minutes). The others of the project start once the first calls `ready` (or ends).
+ */
+export function inCanaryOrder<P, R>(targets: Array<InstanceRef & { project: P }>, work: (target: InstanceRef & { project: P }, ready: () => void) => Promise<R>): Promise<R[]> {
+  const canaries = new Map<P, Promise<void>>();
+  return Promise.all(
+    targets.map((target) => {
+      const canary = canaries.get(target.project);
+      if (canary) return canary.then(() => work(target, () => undefined));
+      let ready = () => {};
+      canaries.set(target.project, new Promise<void>((resolve) => (ready = resolve)));
+      return work(target, ready).finally(ready);
+    }),
+  );
 }

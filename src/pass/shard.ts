@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 export interface Shard {
   index: number;

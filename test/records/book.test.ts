@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordKey } from '../../src/plan/keys.js';
-import { loadInstanceRecords, rebuildManifest } from '../../src/records/instance-records.js';
+import { recordKey } from '../../src/records/layout.js';
+import { loadInstanceRecords, rebuildManifest } from '../../src/records/book.js';
 import { recordText, SCHEMA_VERSION, type ArchiveRecord } from '../../src/records/record.js';
 import { createFileStore } from '../../src/store/file-store.js';
 

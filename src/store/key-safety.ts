@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ArchiveError } from '../errors.js';
 
 /**
@@ -45,7 +46,7 @@ export function normalizeBasePrefix(prefix: string): string {
   if (prefix === '') return '';
   const withSlash = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const problem = problemWith(withSlash);
-  if (problem) throw new ArchiveError('fatal', 'store.unsafe-prefix', `destination prefix ${JSON.stringify(prefix)} ${problem}`);
+  if (problem) throw new ArchiveError('store', 'fatal', 'unsafe-prefix', `destination prefix ${JSON.stringify(prefix)} ${problem}`);
   return withSlash;
 }
 
@@ -55,5 +56,29 @@ export function compareKeys(a: string, b: string): number {
 }
 
 function unsafe(what: 'key' | 'prefix', value: string, problem: string): ArchiveError {
-  return new ArchiveError('file', 'store.unsafe-key', `refusing ${what} ${JSON.stringify(value)}: it ${problem}`);
+  return new ArchiveError('store', 'file', 'unsafe-key', `refusing ${what} ${JSON.stringify(value)}: it ${problem}`);
+}
+
+const MAX_SEGMENT = 180;
+const REDUCED = /(^|-)[0-9a-f]{16}$/;
+
+/**
+ * Makes one path segment safe: names from the API must never climb out of the prefix, hide
+ * in control characters or collide. A name that is already plain passes unchanged; any other
+ * is reduced to plain characters and suffixed with a hash of the original, so two different
+ * names never map to the same key.
+ */
+export function safeSegment(value: string): string {
+  // A plain name that ends like a reduced one (-16 hex digits) is reduced too, so the two kinds
+  // of segment can never meet.
+  const plain = /^[A-Za-z0-9._-]+$/.test(value) && value.length <= MAX_SEGMENT && !/^\.+$/.test(value) && !REDUCED.test(value);
+  if (plain) return value;
+  // Hashed as UTF-16 code units: UTF-8 would turn every lone surrogate into the same U+FFFD.
+  const digest = createHash('sha256').update(Buffer.from(value, 'utf16le')).digest('hex').slice(0, 16);
+  const reduced = value
+    .normalize('NFKC')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, MAX_SEGMENT - 17);
+  return reduced ? `${reduced}-${digest}` : digest;
 }

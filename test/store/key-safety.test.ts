@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
-import { assertSafeKey, assertSafePrefix, compareKeys, normalizeBasePrefix } from '../../src/store/keys.js';
+import { assertSafeKey, assertSafePrefix, compareKeys, normalizeBasePrefix } from '../../src/store/key-safety.js';
 
 describe('store keys', () => {
   it.each(['a', 'i-1/2025-01-02/redis_192.168.0.1_2025-01-02.log', 'records/x.json', 'a..b/c', '..a', 'ü/日本'])('accepts the key %j', (key) => {

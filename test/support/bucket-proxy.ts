@@ -1,7 +1,8 @@
 /**
- * A tiny HTTP proxy between the archiver and the bucket that counts requests by kind. Headers
- * (Host included) are forwarded verbatim, so SigV4 signatures made for the proxy's address
- * still verify at the store.
+ * A tiny HTTP proxy between the archiver and the bucket that counts requests by kind and, when
+ * asked, answers some of them itself with an error (a throttling storm). Headers (Host
+ * included) are forwarded verbatim, so SigV4 signatures made for the proxy's address still
+ * verify at the store. Plain Node (no vitest imports), so the benchmarks use it too.
  */
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,9 +29,17 @@ export interface CountedRequest {
   perPass: boolean;
 }
 
+/** An error the proxy answers in the store's place: S3's XML error body with its status. */
+export interface InjectedAnswer {
+  status: number;
+  code: string;
+}
+
 export interface CountingProxy {
   endpoint: string;
   requests: CountedRequest[];
+  /** Decides, per request, whether the proxy answers it with an error instead of forwarding it. */
+  inject(decide: ((request: CountedRequest) => InjectedAnswer | undefined) | undefined): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -54,6 +63,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const requests: CountedRequest[] = [];
+  let decide: ((request: CountedRequest) => InjectedAnswer | undefined) | undefined;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const kind = kindOf(req.method ?? 'GET', url);
@@ -61,6 +71,16 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     const perPass = (kind === 'LIST objects' && url.searchParams.get('max-keys') === '1') || (kind === 'PUT object' && path.includes('/runs/'));
     const entry: CountedRequest = { kind, path, status: 0, perPass };
     requests.push(entry);
+    const injected = decide?.(entry);
+    if (injected) {
+      entry.status = injected.status;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(injected.status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${injected.code}</Code><Message>injected by the test proxy</Message></Error>`);
+      });
+      return;
+    }
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
@@ -77,6 +97,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    inject: (next) => {
+      decide = next;
+    },
     reset: () => {
       requests.length = 0;
     },

@@ -1,19 +1,19 @@
 import { Agent } from 'undici';
-import { parseDestinationUrl } from './config/load.js';
-import type { Config, InstanceRef, ProjectConfig } from './config/schema.js';
-import { createDcsClient, type DcsEvent } from './dcs/client.js';
-import type { DcsAuth } from './dcs/http.js';
-import { RateLimiter } from './dcs/rate-limit.js';
-import type { DcsApi } from './dcs/types.js';
-import { ConfigError } from './errors.js';
-import type { EventSink } from './events.js';
-import { createScrubber } from './log.js';
-import type { RunDeps } from './run.js';
-import { sleep } from './retry.js';
-import { createFileStore } from './store/file-store.js';
-import { createS3Store } from './store/s3-store.js';
-import { youngCollectionEvery } from './young-gc.js';
-import type { BucketStore } from './store/store.js';
+import { parseDestinationUrl } from '../config/load.js';
+import type { Config, InstanceRef, ProjectConfig } from '../config/schema.js';
+import { createDcsClient, type DcsEvent } from '../dcs/client.js';
+import type { DcsAuth } from '../dcs/http.js';
+import { RateLimiter } from '../dcs/rate-limit.js';
+import { ConfigError } from '../errors.js';
+import type { EventSink } from '../events.js';
+import { createScrubber } from '../log.js';
+import type { PassDeps } from '../pass/run-once.js';
+import type { ProjectSource } from '../pass/targets.js';
+import { sleep } from '../retry.js';
+import { createFileStore } from '../store/file-store.js';
+import { createS3Store } from '../store/s3-store.js';
+import { youngCollectionEvery } from '../young-gc.js';
+import type { BucketStore } from '../store/store.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -54,10 +54,10 @@ export function dcsEndpoint(config: Config): string {
   return config.dcs.endpoint ?? `https://dcs.${config.dcs.region}.myhuaweicloud.com`;
 }
 
-export interface Wired {
+export interface Clients {
   projects: ProjectSource[];
   store: BucketStore;
-  deps: Omit<RunDeps, 'onEvent' | 'signal' | 'hardSignal'>;
+  deps: Omit<PassDeps, 'onEvent' | 'signal' | 'hardSignal'>;
   close(): Promise<void>;
 }
 
@@ -68,13 +68,6 @@ export interface Effects {
 }
 
 const realEffects: Effects = { now: () => new Date(), sleep, random: Math.random };
-
-/** One DCS project (or region) of a pass: its client and how its instances are chosen. */
-export interface ProjectSource {
-  dcs: DcsApi;
-  instances: InstanceRef[];
-  discover: Config['discover'];
-}
 
 interface ProjectPlan {
   path: string;
@@ -121,7 +114,7 @@ function projectAuth(names: ProjectConfig['credentialsEnv'], env: Env, path: str
  * Builds the clients a pass needs from validated config and the environment. Everything that
  * can be refused (missing credentials, project id) is refused here, before any network call.
  */
-export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effects = realEffects): Wired {
+export function buildClients(config: Config, env: Env, onEvent: EventSink, effects: Effects = realEffects): Clients {
   const plans = planProjects(config, env);
   const timeouts = {
     connectMs: config.dcs.timeouts.connectSeconds * 1000,
@@ -152,7 +145,7 @@ export function wire(config: Config, env: Env, onEvent: EventSink, effects: Effe
       ...effects,
       beforeRequest: (signal) => limiter.acquire(signal),
       onEvent: (event) => {
-        if (event.type === 'dcs.retry' && /429|APIGW\.0308/.test(event.reason)) {
+        if (event.type === 'dcs.retry' && event.throttled) {
           limiter.penalize();
           onEvent({ type: 'rate-lowered', ratePerSecond: limiter.currentRate() });
         }
@@ -199,6 +192,5 @@ function fromDcsEvent(event: DcsEvent): Parameters<EventSink>[0] {
   if (event.type === 'dcs.retry') {
     return { type: 'retry', scope: `dcs ${event.op}${event.instanceId ? ` ${event.instanceId}` : ''}`, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason };
   }
-  const message = event.type === 'dcs.malformed-items' ? `DCS ${event.op}: ${event.count} malformed item(s) left out (${event.problem})` : event.message;
-  return { type: 'warning', message, ...(event.instanceId ? { instanceId: event.instanceId } : {}) };
+  return { type: 'dcs-notice', notice: event };
 }

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { dayIn } from '../calendar.js';
+import type { Config } from '../config/schema.js';
+import { ArchiveError, describeFailure, errorMessage, type FailureInfo } from '../errors.js';
+import type { EventSink } from '../events.js';
+import { createBook } from '../records/book.js';
+import { buildRunReport, type InstanceReport, type RunReport } from '../records/run-report.js';
+import type { RetryPolicy } from '../retry.js';
+import type { BucketStore } from '../store/store.js';
+import type { DownloadOptions } from '../transfer/download.js';
+import { archiveInstance, type InstanceContext } from './instance.js';
+import { createPassScope } from './scope.js';
+import type { Shard } from './shard.js';
+import { inCanaryOrder, resolveTargets, selectTargets, type ProjectSource } from './targets.js';
+
+export interface PassDeps {
+  /** Each DCS project of the pass, with its client and how its instances are chosen. */
+  projects: ProjectSource[];
+  store: BucketStore;
+  download: Omit<DownloadOptions, 'signal'>;
+  /** The one retry policy, for transfers and every bucket write. */
+  retry: RetryPolicy;
+  now: () => Date;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+  onEvent: EventSink;
+  /** Stop starting new work (graceful shutdown); work in flight goes on. */
+  signal?: AbortSignal;
+  /** Abort work in flight too (the grace period is over, or a second signal). */
+  hardSignal?: AbortSignal;
+  runId?: string;
+  /** The redaction layer, applied to the run report before it is written. */
+  scrub?: (text: string) => string;
+}
+
+export interface PassOptions {
+  /** Plan and report, reading only: no object, record, manifest or report is written, no collection triggered. */
+  dryRun?: boolean;
+  /** `--instance`: only these ids. */
+  only?: string[];
+  /** Only this stable partition of the instances. */
+  shard?: Shard;
+}
+
+/**
+ * One pass: check the bucket → choose the instances → each instance's stages (under one
+ * concurrency limit, each project's first instance alone) → the run report. Every entry point
+ * (one-shot, cron, Kubernetes) calls this; it only puts the stages in order.
+ */
+export async function runOnce(config: Config, deps: PassDeps, options: PassOptions = {}): Promise<RunReport> {
+  const startedAt = deps.now();
+  const runId = deps.runId ?? newRunId(startedAt);
+  const dryRun = options.dryRun ?? false;
+  const { onEvent } = deps;
+  const scope = createPassScope({ concurrency: config.archive.concurrency, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.hardSignal ? { hardSignal: deps.hardSignal } : {}) });
+  const book = createBook({
+    store: deps.store,
+    retry: deps.retry,
+    sleep: deps.sleep,
+    random: deps.random,
+    signal: scope.hard,
+    onRetry: (retry) => onEvent({ type: 'retry', ...retry }),
+    ...(deps.scrub ? { scrub: deps.scrub } : {}),
+  });
+  const ctx: InstanceContext = {
+    config,
+    scope,
+    book,
+    transfer: {
+      store: deps.store,
+      download: { ...deps.download, signal: scope.hard },
+      retry: deps.retry,
+      sleep: deps.sleep,
+      random: deps.random,
+      signal: scope.hard,
+      onEvent,
+    },
+    runId,
+    // One "today" for the whole pass: a pass that crosses midnight plans every instance alike.
+    today: dayIn(startedAt, config.schedule.timezone),
+    now: deps.now,
+    dryRun,
+    onEvent,
+  };
+
+  let instances: InstanceReport[] = [];
+  let discoveryError: FailureInfo | undefined;
+  try {
+    await checkStore(deps.store, scope.hard);
+    const candidates = await resolveTargets(
+      deps.projects,
+      (project, error) => {
+        // The configured instances are still archived; the pass is not "ok".
+        discoveryError = describeFailure(error);
+        onEvent({ type: 'discovery-failed', projectId: project.dcs.projectId, failure: discoveryError });
+      },
+      scope.hard,
+    );
+    const targets = selectTargets(candidates, { only: options.only, shard: options.shard, ...(deps.projects[0] ? { fallback: deps.projects[0] } : {}) });
+    onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
+    instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
+  } catch (error) {
+    scope.noteFailure(error);
+    if (!scope.fatal()) throw error;
+  }
+
+  const fatal = scope.fatal();
+  const finishedAt = deps.now();
+  const report = buildRunReport({ runId, startedAt, finishedAt, dryRun, instances, fatal: fatal && describeFailure(fatal), discoveryError });
+  // Written even after a forced stop (it tells what happened), but not to a bucket that is what failed.
+  if (!dryRun && fatal?.source !== 'store') {
+    await book.writeRunReport(report).catch((error: unknown) => onEvent({ type: 'run-report-failed', failure: describeFailure(error) }));
+  }
+  const { counts } = report;
+  onEvent({
+    type: 'pass-finished',
+    runId,
+    result: report.result,
+    archived: counts.archived,
+    skipped: counts.skipped,
+    failed: counts.failed,
+    bytes: counts.bytes,
+    ms: finishedAt.getTime() - startedAt.getTime(),
+    daysAtRisk: counts.daysAtRisk,
+    ...(report.error ? { error: report.error } : {}),
+  });
+  return report;
+}
+
+/** A destination that cannot be used at the start of a pass is fatal for it, whatever the cause. */
+async function checkStore(store: BucketStore, signal: AbortSignal): Promise<void> {
+  try {
+    await store.check(signal);
+  } catch (error) {
+    if (error instanceof ArchiveError && error.kind === 'fatal') throw error;
+    const code = error instanceof ArchiveError ? error.code : 'unreachable';
+    throw new ArchiveError('store', 'fatal', code, `the destination ${store.location} cannot be used: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+export function newRunId(at: Date): string {
+  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
