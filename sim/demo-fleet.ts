@@ -1,5 +1,5 @@
 /**
- * A small, believable fleet for trying the archiver by hand (`node dist/sim/main.js`) and for
+ * A small, believable fleet for trying the archiver by hand (`npm run sim`) and for
  * `npm run demo`: one instance of each common shape, three closed days of logs per replica.
  */
 import { addDays, zonedNow } from './calendar.js';

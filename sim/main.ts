@@ -1,6 +1,7 @@
 /**
- * `node dist/sim/main.js [--port N]`: a simulator with the demo fleet, for trying the archiver by
- * hand. It prints the endpoint and the environment to use, then runs until interrupted.
+ * `npm run sim [-- --port N]` (= `tsx sim/main.ts`): a simulator with the demo fleet, for trying
+ * the archiver by hand. It prints the endpoint and the environment to use, then runs until
+ * interrupted.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DcsSimulator } from '../../src/sim/index.js';
+import type { DcsSimulator } from '../../sim/index.js';
 import { TEST_PROJECT_ID } from '../support/secrets.js';
 import { RETAINED_DAYS, startFixture, type Fixture } from './sim-fixture.js';
 

@@ -6,8 +6,8 @@ import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
 import { createDcsClient, type DcsClientOptions } from '../../src/dcs/client.js';
 import type { DcsEvent } from '../../src/dcs/events.js';
 import type { DcsApi } from '../../src/dcs/types.js';
-import { DcsSimulator } from '../../src/sim/index.js';
-import type { SimOptions } from '../../src/sim/types.js';
+import { DcsSimulator } from '../../sim/index.js';
+import type { SimOptions } from '../../sim/types.js';
 import { TEST_AK, TEST_AUTH_TOKEN, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 
 /** The one reference time of these tests, on both the sim's clock and the client's. */

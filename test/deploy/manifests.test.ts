@@ -219,7 +219,25 @@ describe('the Dockerfile', () => {
       .filter((copy) => copy.from === undefined)
       .flatMap((copy) => copy.sources);
     expect([...new Set(allowed)].sort()).toEqual([...new Set(fromContext)].sort());
-    for (const excluded of ['node_modules', 'dist', '.git', 'coverage', '.demo']) expect(allowed).not.toContain(excluded);
+    for (const excluded of ['node_modules', 'dist', '.git', 'coverage', '.demo', 'sim']) expect(allowed).not.toContain(excluded);
+  });
+
+  it('leaves the DCS simulator (sim/) out of the image and the package; the smoke test starts it from the repository', () => {
+    const inSim = (path: string) => /^(\.\/)?sim(\/|$)/.test(path);
+    const fromContext = dockerfileStages()
+      .flatMap(copies)
+      .filter((copy) => copy.from === undefined)
+      .flatMap((copy) => copy.sources);
+    expect(fromContext.filter(inSim)).toEqual([]);
+    const files = (JSON.parse(read('package.json')) as { files: string[] }).files;
+    expect(files.filter(inSim), 'package.json "files"').toEqual([]);
+    // dist/ is built from src/ alone, so it cannot hold the simulator.
+    const build = JSON.parse(read('tsconfig.build.json')) as { include: string[]; compilerOptions: { rootDir: string; outDir: string } };
+    expect(build.include).toEqual(['src']);
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    const smoke = read('scripts/container-smoke.sh');
+    expect(smoke).toContain('${repoDir}/sim/index.ts');
+    expect(smoke).not.toContain('dist/sim/index.js');
   });
 });
 

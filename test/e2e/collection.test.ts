@@ -9,7 +9,7 @@ import type { ArchiverEvent } from '../../src/events.js';
 import { addDays } from '../../src/plan/days.js';
 import type { RunReport } from '../../src/records/report.js';
 import { runOnce } from '../../src/run.js';
-import { DcsSimulator, type SimInstance } from '../../src/sim/index.js';
+import { DcsSimulator, type SimInstance } from '../../sim/index.js';
 import { wire } from '../../src/wire.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 

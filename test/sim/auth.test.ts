@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DcsSimulator, type SimOptions } from '../../src/sim/index.js';
+import { DcsSimulator, type SimOptions } from '../../sim/index.js';
 import { TEST_AK, TEST_AUTH_TOKEN, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK } from '../support/secrets.js';
 import { call, clock, p } from './sim-client.js';
 

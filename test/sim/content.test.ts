@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTemplate, contentChunks, hashContent, templateFor } from '../../src/sim/content.js';
+import { buildTemplate, contentChunks, hashContent, templateFor } from '../../sim/content.js';
 import { createHash } from 'node:crypto';
 
 describe('simulated log content', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DcsSimulator, type SimOptions } from '../../src/sim/index.js';
+import { DcsSimulator, type SimOptions } from '../../sim/index.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 import { DAY, call, clock, p, readAll } from './sim-client.js';
 

@@ -1,10 +1,10 @@
 /**
  * The tests' own tiny SDK-HMAC-SHA256 signer and fetch wrapper. Deliberately separate from both
- * src/dcs (the archiver's signer) and src/sim/verify-signature.ts, so a test passes only when two
+ * src/dcs (the archiver's signer) and sim/verify-signature.ts, so a test passes only when two
  * independent readings of the spec agree.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { DcsSimulator } from '../../src/sim/index.js';
+import type { DcsSimulator } from '../../sim/index.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 
 /** 2024-04-16T10:00:00Z: the one reference time of these tests. */

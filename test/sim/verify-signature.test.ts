@@ -8,7 +8,7 @@ import {
   sha256Hex,
   verifySignature,
   type ReceivedRequest,
-} from '../../src/sim/verify-signature.js';
+} from '../../sim/verify-signature.js';
 
 /** The official Go SDK vectors quoted in dcs-api.md. */
 const VECTOR_DATE = '20060102T150405Z';

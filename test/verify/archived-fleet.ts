@@ -5,7 +5,7 @@
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DcsSimulator, type SimLog } from '../../src/sim/index.js';
+import { DcsSimulator, type SimLog } from '../../sim/index.js';
 import { runCli, simEnv, type CliResult } from '../support/cli.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 
