@@ -4,7 +4,7 @@
 #   bash scripts/container-smoke.sh        (from a clone after `npm ci`; builds dist/ if missing)
 #
 # In a fresh temporary directory it copies exactly what the Dockerfile's runtime stage copies
-# (RUNTIME_FILES below; test/deploy/manifests.test.ts checks the two agree), installs the
+# (RUNTIME_FILES below; test/unit/deploy/manifests.test.ts checks the two agree), installs the
 # production dependencies only (`npm ci --omit=dev`, as the prod-deps stage does) and checks that
 # no dev dependency came along, and that no simulator file came along either. Then, against the
 # DCS simulator, started from the repository's sim/ (outside the runtime tree: the image does not
