@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
@@ -22,6 +25,13 @@ const shared = {
 } satisfies TestProjectInlineConfiguration['test'];
 
 const BUCKET = 'test/support/global-setup.ts';
+const TIERS = ['unit', 'contract', 'e2e', 'faults'];
+
+// A test file outside the four folders would belong to no project and silently never run.
+const stray = readdirSync(fileURLToPath(new URL('test', import.meta.url)), { recursive: true, encoding: 'utf8' }).filter(
+  (path) => path.endsWith('.test.ts') && !TIERS.includes(path.split(sep)[0]!),
+);
+if (stray.length > 0) throw new Error(`test files outside test/{${TIERS.join(',')}}/ would never run; move them into a tier: ${stray.join(', ')}`);
 
 export default defineConfig({
   test: {
