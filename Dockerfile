@@ -3,7 +3,7 @@
 # dcs-log-archiver's image: build, production dependencies, runtime.
 # The runtime stage holds dist/, config/, package.json, package-lock.json and the production
 # node_modules, and nothing else. scripts/container-smoke.sh builds the same tree without Docker
-# and runs a pass in it. test/deploy/manifests.test.ts checks that this file, that script and
+# and runs a pass in it. test/unit/deploy/manifests.test.ts checks that this file, that script and
 # deploy/kubernetes/ agree with each other.
 #
 #   docker build -t dcs-log-archiver:0.1.0 .

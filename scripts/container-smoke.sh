@@ -4,9 +4,11 @@
 #   bash scripts/container-smoke.sh        (from a clone after `npm ci`; builds dist/ if missing)
 #
 # In a fresh temporary directory it copies exactly what the Dockerfile's runtime stage copies
-# (RUNTIME_FILES below; test/deploy/manifests.test.ts checks the two agree), installs the
+# (RUNTIME_FILES below; test/unit/deploy/manifests.test.ts checks the two agree), installs the
 # production dependencies only (`npm ci --omit=dev`, as the prod-deps stage does) and checks that
-# no dev dependency came along. Then, against the bundled DCS simulator:
+# no dev dependency came along, and that no simulator file came along either. Then, against the
+# DCS simulator, started from the repository's sim/ (outside the runtime tree: the image does not
+# carry it) by the repository's tsx:
 #   1. `node dist/cli.js archive --config FILE` into a file:// destination: exit 0, and the
 #      destination holds manifests/ (one per instance), records/ and runs/;
 #   2. a second pass, configured through ARCHIVER_CONFIG as the Kubernetes pods are: exit 0,
@@ -40,9 +42,10 @@ fail() {
 command -v node >/dev/null || fail "node is not on PATH"
 command -v npm >/dev/null || fail "npm is not on PATH"
 
-if [ ! -f dist/cli.js ] || [ ! -f dist/sim/index.js ]; then
+[ -d node_modules ] || fail "node_modules/ is missing: run npm ci first (the simulator runs from sim/ under tsx, a dev dependency)"
+[ -f node_modules/tsx/package.json ] || fail "node_modules/ has no tsx: run npm ci (with dev dependencies) first"
+if [ ! -f dist/cli.js ]; then
   step "dist/ is missing: npm run build"
-  [ -d node_modules ] || fail "node_modules/ is missing too: run npm ci first"
   npm run build || fail "npm run build failed"
 fi
 for path in "${RUNTIME_FILES[@]}"; do
@@ -89,6 +92,9 @@ node -e '
   if (missing.length > 0) { console.error("production dependencies missing: " + missing.join(", ")); process.exit(1); }
 ' "$app" || fail "the production node_modules lacks a dependency"
 echo "node_modules: $(find "$app/node_modules" -mindepth 1 -maxdepth 1 ! -name '.*' | wc -l) top-level entries, none of: ${DEV_ONLY[*]}"
+# The simulator is a test and demo server: neither the image nor the package carries it.
+sim_files=$(cd "$app" && find . -path ./node_modules -prune -o \( -path './sim' -o -path './dist/sim' -o -name 'demo.js' \) -print)
+[ -z "$sim_files" ] || fail "the runtime tree carries simulator files (a stale dist/? npm run build starts from an empty one): $sim_files"
 
 # Who runs the archiver: nobody when we are root (root ignores file modes, so a read-only app
 # directory would prove nothing), else the current user.
@@ -108,14 +114,15 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 runner="uid $(${run_as[@]+"${run_as[@]}"} id -u)"
 
-step "start the DCS simulator (dist/sim, demo fleet)"
+step "start the DCS simulator (the repository's sim/, demo fleet)"
 cat >"$work/sim.mjs" <<'EOF'
-// Starts the bundled simulator with the demo fleet and writes what a client needs to a file.
+// Starts the repository's simulator with the demo fleet and writes what a client needs to a file.
+// Run with tsx's loader (node --import tsx), which lets it import sim/'s TypeScript as it is.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-const [appDir, outFile] = process.argv.slice(2);
-const { DcsSimulator, seedDemoFleet } = await import(pathToFileURL(`${appDir}/dist/sim/index.js`).href);
+const [repoDir, outFile] = process.argv.slice(2);
+const { DcsSimulator, seedDemoFleet } = await import(pathToFileURL(`${repoDir}/sim/index.ts`).href);
 const projectId = '0d3c5a1b2e4f46a7b8c9d0e1f2a3b4c5';
 const ak = `SMOKE${randomBytes(8).toString('hex').toUpperCase()}`;
 const sk = randomBytes(24).toString('base64url');
@@ -128,7 +135,8 @@ const stop = () => void sim.close();
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 EOF
-node "$work/sim.mjs" "$app" "$work/sim.json" >"$work/sim.log" 2>&1 &
+# From the repository, so that `--import tsx` resolves to its node_modules/tsx.
+(cd "$repo" && exec node --import tsx "$work/sim.mjs" "$repo" "$work/sim.json") >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do
   [ -f "$work/sim.json" ] && break

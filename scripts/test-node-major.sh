@@ -4,7 +4,7 @@
 #
 #   bash scripts/test-node-major.sh            # the image's major (the Dockerfile's FROM node:NN)
 #   bash scripts/test-node-major.sh 22         # any other
-#   bash scripts/test-node-major.sh 26 test/config   # extra arguments go to `vitest run`
+#   bash scripts/test-node-major.sh 26 --project unit   # extra arguments go to `vitest run`
 #   bash scripts/test-node-major.sh --print-major    # only print the default major
 #
 # The npm registry's `node` package ships the official binary for this platform (through its

@@ -16,7 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { manifestKey, recordKey, recordPrefix } from '../../src/records/layout.js';
 import { stampOf } from '../../src/records/book.js';
 import { recordText, SCHEMA_VERSION, type ArchiveRecord, type Manifest } from '../../src/records/record.js';
-import type { SimInstance, SimLog } from '../../src/sim/index.js';
+import type { SimInstance, SimLog } from '../../sim/index.js';
 import { inPool, type Bucket } from './bucket.js';
 import type { SimHost } from './sim-host.js';
 

@@ -3,8 +3,8 @@
  * simulator's CPU and memory are never counted as the archiver's.
  */
 import { randomBytes } from 'node:crypto';
-import { addDays } from '../../src/sim/calendar.js';
-import { DcsSimulator, type SimInstance, type SimLog } from '../../src/sim/index.js';
+import { addDays } from '../../sim/calendar.js';
+import { DcsSimulator, type SimInstance, type SimLog } from '../../sim/index.js';
 
 export const PROJECT_ID = 'b3c4e5f60718293a4b5c6d7e8f901234';
 /**

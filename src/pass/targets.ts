@@ -90,7 +90,7 @@ export async function resolveTargets<P extends { dcs: DcsApi; instances: Instanc
  * `--instance` (those ids only; one that no project lists is taken from the first project, so a
  * known id can be archived without discovery), then the shard.
  */
-export function selectTargets<P extends { dcs: DcsApi }>(candidates: Array<Target<P>>, options: { only?: string[]; shard?: Shard | undefined; fallback?: P }): Array<Target<P>> {
+export function selectTargets<P>(candidates: Array<InstanceRef & { project: P }>, options: { only?: string[] | undefined; shard?: Shard | undefined; fallback?: P }): Array<InstanceRef & { project: P }> {
   const { only, fallback } = options;
   let chosen = candidates;
   if (only && only.length > 0) {

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DcsSimulator, type SimLog } from '../../src/sim/index.js';
+import { DcsSimulator, type SimLog } from '../../sim/index.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import { createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';

@@ -9,7 +9,7 @@ import type { ArchiverEvent } from '../../src/events.js';
 import { addDays } from '../../src/calendar.js';
 import type { RunReport } from '../../src/records/run-report.js';
 import { runOnce } from '../../src/pass/run-once.js';
-import { DcsSimulator, type SimInstance } from '../../src/sim/index.js';
+import { DcsSimulator, type SimInstance } from '../../sim/index.js';
 import { buildClients } from '../../src/commands/clients.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayIn } from '../../src/calendar.js';
-import { DcsSimulator } from '../../src/sim/index.js';
+import { DcsSimulator } from '../../sim/index.js';
 import { recordKey } from '../../src/records/layout.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import { createS3Store } from '../../src/store/s3-store.js';

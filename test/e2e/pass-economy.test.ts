@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DcsSimulator } from '../../src/sim/index.js';
+import { DcsSimulator } from '../../sim/index.js';
 import { createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';
 import { startCountingProxy, type CountedRequest, type CountingProxy } from '../support/bucket-proxy.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import type { ArchiverEvent } from '../../src/events.js';
 import { runOnce } from '../../src/pass/run-once.js';
-import { DcsSimulator } from '../../src/sim/index.js';
+import { DcsSimulator } from '../../sim/index.js';
 import { buildClients } from '../../src/commands/clients.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 

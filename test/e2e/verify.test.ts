@@ -9,7 +9,7 @@ import { createS3Client, createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';
 import { leakedSecrets, runCli, type CliResult } from '../support/cli.js';
 import { s3Target, uniquePrefix, type S3Target } from '../support/s3-target.js';
-import { archiveFleet, INSTANCE_A, INSTANCE_B } from '../verify/archived-fleet.js';
+import { archiveFleet, INSTANCE_A, INSTANCE_B } from '../support/archived-fleet.js';
 
 describe('verify against an S3-compatible bucket (Swift) archived by a real pass', () => {
   let target: S3Target;

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DcsSimulator, SimLog } from '../../src/sim/index.js';
+import type { DcsSimulator, SimLog } from '../../sim/index.js';
 import { runCli, simEnv, type CliResult } from '../support/cli.js';
 import { s3Target } from '../support/s3-target.js';
 import { addInstanceWithLogs, checkInvariants, configFor, dirTarget, Evidence, expectVerifyClean, MiB, readBucket, startSim, swiftTarget, writeConfig, type Target } from './harness.js';

@@ -5,8 +5,8 @@
  * no file downloaded more than twice but for a retry the runners logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DcsSimulator, SimLog } from '../../src/sim/index.js';
-import { mulberry32 } from '../../src/sim/prng.js';
+import type { DcsSimulator, SimLog } from '../../sim/index.js';
+import { mulberry32 } from '../../sim/prng.js';
 import { runCli, simEnv } from '../support/cli.js';
 import type { ArchiverEvent } from '../../src/events.js';
 import type { BucketStore } from '../../src/store/store.js';

@@ -14,7 +14,7 @@ import type { ArchiverEvent } from '../../src/events.js';
 import { identityOf, parseRecord, type ArchiveRecord } from '../../src/records/record.js';
 import type { RunReport } from '../../src/records/run-report.js';
 import { runOnce } from '../../src/pass/run-once.js';
-import { DcsSimulator, type SimLog, type SimOptions } from '../../src/sim/index.js';
+import { DcsSimulator, type SimLog, type SimOptions } from '../../sim/index.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import { createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';

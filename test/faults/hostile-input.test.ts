@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeSegment } from '../../src/store/key-safety.js';
-import type { DcsSimulator, SimLog } from '../../src/sim/index.js';
+import type { DcsSimulator, SimLog } from '../../sim/index.js';
 import { createFileStore } from '../../src/store/file-store.js';
 import { runCli, simEnv, type CliResult } from '../support/cli.js';
 import { checkInvariants, configFor, dayBefore, Evidence, expectVerifyClean, readBucket, startSim, TEST_PROJECT_ID, writeConfig, type Target } from './harness.js';

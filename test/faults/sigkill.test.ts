@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityOf } from '../../src/records/record.js';
-import { mulberry32 } from '../../src/sim/prng.js';
-import type { DcsSimulator, SimLog } from '../../src/sim/index.js';
+import { mulberry32 } from '../../sim/prng.js';
+import type { DcsSimulator, SimLog } from '../../sim/index.js';
 import { runCli, simEnv, type CliResult } from '../support/cli.js';
 import { checkInvariants, configFor, dayBefore, Evidence, MiB, passInProcess, readBucket, startSim, swiftTarget, TEST_PROJECT_ID, verifyDeep, writeConfig, type Target } from './harness.js';
 

@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArchiverEvent } from '../../src/events.js';
 import type { RunReport } from '../../src/records/run-report.js';
-import type { SimFault, SimFaultKind, SimLog, SimOp } from '../../src/sim/index.js';
+import type { SimFault, SimFaultKind, SimLog, SimOp } from '../../sim/index.js';
 import { identityOf } from '../../src/records/record.js';
 import { addInstanceWithLogs, checkInvariants, Clock, configFor, dirTarget, Evidence, expectVerifyClean, passInProcess, readBucket, startSim, TEST_PROJECT_ID } from './harness.js';
 

@@ -2,6 +2,12 @@
  * Gives the test run one S3-compatible bucket. With S3_TEST_ENDPOINT set, that server is used
  * as it is (the bucket must exist); otherwise a single-node Swift is started for the run and a
  * bucket created in it. Tests read the result with `s3Target()` from s3-target.ts.
+ *
+ * Only the vitest projects that need a bucket list this file (vitest.config.ts), and vitest
+ * runs it once per such project. They share one server: the first setup starts it, each
+ * project is given the same target, and the last teardown stops it. (Global setups all run in
+ * vitest's main process; each project loads this module anew, so what they share is kept on
+ * globalThis.)
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestProject } from 'vitest/node';
@@ -10,7 +16,31 @@ import { startSwift, type SwiftServer } from './swift.js';
 
 const SWIFT_BUCKET = 'dcs-log-archiver-test';
 
+interface Bucket {
+  provided: ProvidedS3Target;
+  stop(): Promise<void>;
+}
+interface Shared {
+  projects: number;
+  bucket: Promise<Bucket>;
+}
+const SHARED = Symbol.for('dcs-log-archiver.test-bucket');
+const registry = globalThis as { [SHARED]?: Shared };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const shared = (registry[SHARED] ??= { projects: 0, bucket: startBucket() });
+  shared.projects += 1;
+  const bucket = await shared.bucket;
+  project.provide('s3', bucket.provided);
+  return async () => {
+    shared.projects -= 1;
+    if (shared.projects > 0) return;
+    delete registry[SHARED];
+    await bucket.stop();
+  };
+}
+
+async function startBucket(): Promise<Bucket> {
   let swift: SwiftServer | undefined;
   let provided: ProvidedS3Target;
   const env = process.env;
@@ -50,9 +80,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       console.error(`S3 tests will fail: ${provided.unavailable}`);
     }
   }
-  project.provide('s3', provided);
-  return async () => {
-    await swift?.stop();
+  return {
+    provided,
+    stop: async () => {
+      await swift?.stop();
+    },
   };
 }
 

@@ -5,7 +5,7 @@
  * Prints one JSON line: {bytes, ms, cpuS} (CPU of the transfer alone).
  */
 import { Upload } from '@aws-sdk/lib-storage';
-import { contentStream, templateFor } from '../../../src/sim/content.js';
+import { contentStream, templateFor } from '../../../sim/content.js';
 import { createS3Client } from '../../../src/store/s3-store.js';
 
 export interface UploadJob {

@@ -1,0 +1,126 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
+import { loadConfig, parseDestinationUrl, validateConfig } from '../../../src/config/load.js';
+
+async function withFile(text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'archiver-config-'));
+  const path = join(dir, 'config.yaml');
+  await writeFile(path, text);
+  return path;
+}
+
+async function configError(promise: Promise<unknown> | (() => unknown)): Promise<ConfigError> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const minimal = 'destination:\n  url: file:///tmp/archive/\n';
+
+describe('configuration', () => {
+  it('documents every key of the schema in config/default.yaml, with the schema defaults', async () => {
+    const text = await readFile(new URL('../../../config/default.yaml', import.meta.url), 'utf8');
+    const documented = parseYaml(text) as Record<string, unknown>;
+    const defaults = validateConfig({ destination: { url: 's3://team-logs/dcs-runlogs/' } });
+    expect(validateConfig(documented)).toEqual(defaults);
+    const keys = (o: unknown, prefix = ''): string[] =>
+      o && typeof o === 'object' && !Array.isArray(o) ? Object.entries(o).flatMap(([k, v]) => [`${prefix}${k}`, ...keys(v, `${prefix}${k}.`)]) : [];
+    expect(keys(documented).sort()).toEqual(keys(defaults).sort());
+  });
+
+  it('applies defaults < file < env < flags', async () => {
+    const path = await withFile(`${minimal}archive:\n  concurrency: 3\n  compression: gzip\ndcs:\n  projectId: fromfile\n`);
+    const base = await loadConfig({ configPath: path, env: {}, cwd: '/' });
+    expect(base.config.archive.concurrency).toBe(3);
+    expect(base.config.archive.includeOpenDay).toBe(false);
+    const env = await loadConfig({ configPath: path, env: { ARCHIVER_CONCURRENCY: '5', HUAWEICLOUD_SDK_PROJECT_ID: 'fromenv' }, cwd: '/' });
+    expect([env.config.archive.concurrency, env.config.dcs.projectId]).toEqual([5, 'fromenv']);
+    const flags = await loadConfig({ configPath: path, env: { ARCHIVER_CONCURRENCY: '5' }, cwd: '/', overrides: ['archive.concurrency=7'] });
+    expect([flags.config.archive.concurrency, flags.config.archive.compression]).toEqual([7, 'gzip']);
+  });
+
+  it('reads the file named by --config, else ARCHIVER_CONFIG, else config/default.yaml', async () => {
+    const a = await withFile(`${minimal}archive:\n  concurrency: 2\n`);
+    const b = await withFile(`${minimal}archive:\n  concurrency: 4\n`);
+    expect((await loadConfig({ configPath: a, env: { ARCHIVER_CONFIG: b }, cwd: '/' })).config.archive.concurrency).toBe(2);
+    expect((await loadConfig({ env: { ARCHIVER_CONFIG: b }, cwd: '/' })).config.archive.concurrency).toBe(4);
+    const fallback = await loadConfig({ env: {}, cwd: new URL('../../..', import.meta.url).pathname });
+    expect(fallback.source).toBe('config/default.yaml');
+  });
+
+  it('names the key, the value and what is allowed for a bad value', async () => {
+    const error = await configError(loadConfig({ configPath: await withFile(`${minimal}archive:\n  concurrency: 0\n`), env: {}, cwd: '/' }));
+    expect(error.path).toBe('archive.concurrency');
+    expect(error.message).toContain('got 0; allowed: an integer from 1 to 256');
+  });
+
+  it('names an unknown key and lists the allowed ones', async () => {
+    const error = await configError(() => validateConfig({ destination: { url: 'file:///x/' }, archive: { concurency: 3 } }));
+    expect(error.message).toContain('config archive: unknown key "concurency"; allowed: concurrency, includeOpenDay');
+  });
+
+  it('lists enum choices and reports every problem at once', async () => {
+    const error = await configError(() => validateConfig({ destination: { url: 'ftp://x' }, archive: { compression: 'zip' } }));
+    expect(error.message).toContain('config archive.compression: got "zip"; allowed: "none" | "gzip"');
+    expect(error.message).toContain('config destination.url: got "ftp://x"');
+  });
+
+  it('requires a destination', async () => {
+    const error = await configError(() => validateConfig({}));
+    expect(error.message).toContain('config destination: is required');
+  });
+
+  it('refuses an http DCS endpoint unless allowHttp is set', async () => {
+    const error = await configError(() => validateConfig({ destination: { url: 'file:///x/' }, dcs: { endpoint: 'http://127.0.0.1:1' } }));
+    expect(error.path).toBe('dcs.endpoint');
+    expect(validateConfig({ destination: { url: 'file:///x/' }, dcs: { endpoint: 'http://127.0.0.1:1', allowHttp: true } }).dcs.allowHttp).toBe(true);
+  });
+
+  it('refuses key templates that could give two files one key', async () => {
+    const error = await configError(() => validateConfig({ destination: { url: 'file:///x/' }, archive: { keyTemplate: '{instanceId}/{date}.log' } }));
+    expect(error.path).toBe('archive.keyTemplate');
+    const unknown = await configError(() => validateConfig({ destination: { url: 'file:///x/' }, archive: { keyTemplate: '{instanceId}/{nope}/{fileName}' } }));
+    expect(unknown.message).toContain('placeholders among');
+  });
+
+  it('refuses an unknown time zone and an invalid cron', async () => {
+    const error = await configError(() => validateConfig({ destination: { url: 'file:///x/' }, schedule: { timezone: 'Mars/Base', cron: '99 * * * *' } }));
+    expect(error.message).toContain('config schedule.timezone: got "Mars/Base"');
+    expect(error.message).toContain('config schedule.cron: got "99 * * * *"');
+  });
+
+  it('refuses a duplicate instance and accepts ids or {id, name}', async () => {
+    const ok = validateConfig({ destination: { url: 'file:///x/' }, instances: ['a-1', { id: 'b-2', name: 'orders' }] });
+    expect(ok.instances).toEqual([{ id: 'a-1', name: undefined }, { id: 'b-2', name: 'orders' }]);
+    const error = await configError(() => validateConfig({ destination: { url: 'file:///x/' }, instances: ['a-1', 'a-1'] }));
+    expect(error.path).toBe('instances[1].id');
+  });
+
+  it('explains YAML syntax errors and a missing file', async () => {
+    const bad = await configError(loadConfig({ configPath: await withFile('dcs: [\n'), env: {}, cwd: '/' }));
+    expect(bad.message).toContain('is not valid YAML');
+    const missing = await configError(loadConfig({ configPath: 'nope.yaml', env: {}, cwd: tmpdir() }));
+    expect(missing.message).toContain('cannot read config file nope.yaml: it does not exist');
+  });
+
+  it('rejects a non-numeric number from the environment, naming the variable', async () => {
+    const error = await configError(loadConfig({ configPath: await withFile(minimal), env: { ARCHIVER_CONCURRENCY: 'lots' }, cwd: '/' }));
+    expect(error.message).toContain('from ARCHIVER_CONCURRENCY');
+  });
+
+  it('parses destinations into bucket and prefix, or a root directory', () => {
+    expect(parseDestinationUrl('s3://team-logs/dcs-runlogs')).toEqual({ kind: 's3', bucket: 'team-logs', prefix: 'dcs-runlogs/' });
+    expect(parseDestinationUrl('s3://team-logs')).toEqual({ kind: 's3', bucket: 'team-logs', prefix: '' });
+    expect(parseDestinationUrl('file:///var/lib/archive/')).toEqual({ kind: 'file', root: '/var/lib/archive/' });
+    expect(typeof parseDestinationUrl('s3://team-logs/../x')).toBe('string');
+    expect(typeof parseDestinationUrl('file://relative/x')).toBe('string');
+  });
+});

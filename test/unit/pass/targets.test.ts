@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { shardOf } from '../../../src/pass/shard.js';
+import { inCanaryOrder, selectTargets } from '../../../src/pass/targets.js';
+
+const first = { name: 'first' };
+const second = { name: 'second' };
+const candidates = [
+  { id: 'a', name: 'alpha', project: first },
+  { id: 'b', name: undefined, project: first },
+  { id: 'c', name: 'gamma', project: second },
+];
+
+describe('selectTargets', () => {
+  it('keeps every candidate without --instance or shard', () => {
+    expect(selectTargets(candidates, {})).toEqual(candidates);
+  });
+
+  it('takes the --instance ids once each, in the order given, and an unknown id from the fallback project', () => {
+    const chosen = selectTargets(candidates, { only: ['c', 'zz', 'c'], fallback: first });
+    expect(chosen).toEqual([candidates[2], { id: 'zz', name: undefined, project: first }]);
+    expect(selectTargets(candidates, { only: ['zz'] })).toEqual([]);
+  });
+
+  it('keeps only the instances of the shard, and the shards together cover every instance once', () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ id: `i-${i}`, name: undefined, project: first }));
+    const shards = [0, 1, 2].map((index) => selectTargets(many, { shard: { index, count: 3 } }));
+    for (const [index, shard] of shards.entries()) expect(shard.every((t) => shardOf(t.id, 3) === index)).toBe(true);
+    expect(shards.flat().map((t) => t.id).sort()).toEqual(many.map((t) => t.id).sort());
+  });
+});
+
+describe('inCanaryOrder', () => {
+  it('starts the rest of a project only once its first instance is ready, and other projects at once', async () => {
+    const log: string[] = [];
+    let readyFirst = () => {};
+    let finishFirst = () => {};
+    const results = inCanaryOrder(candidates, async (target, ready) => {
+      log.push(`start ${target.id}`);
+      if (target.id === 'a') {
+        readyFirst = ready;
+        await new Promise<void>((resolve) => (finishFirst = resolve));
+      }
+      return target.id;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(['start a', 'start c']);
+    readyFirst();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(log).toEqual(['start a', 'start c', 'start b']);
+    finishFirst();
+    expect(await results).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lets the rest of the project go when the first fails without calling ready', async () => {
+    const started: string[] = [];
+    const results = await Promise.allSettled([
+      inCanaryOrder(candidates.slice(0, 2), async (target) => {
+        started.push(target.id);
+        if (target.id === 'a') throw new Error('first failed');
+        return target.id;
+      }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(results[0]).toMatchObject({ status: 'rejected' });
+    expect(started).toEqual(['a', 'b']);
+  });
+});
