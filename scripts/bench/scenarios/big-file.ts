@@ -8,7 +8,7 @@ import { archiverDefault, runArchiver, type PassResult } from '../archiver.js';
 import type { BenchContext } from '../context.js';
 import { figure, GiB, MiB, type Figure } from '../stats.js';
 import { runWorker } from '../workers.js';
-import type { UploadJob } from '../workers/raw-upload.js';
+import type { UploadJob } from '../workers/job.js';
 
 /** The archiver's defaults (config/default.yaml, src/store/s3-store.ts): the pass and the baselines share them. */
 export const ARCHIVE_DEFAULTS = { concurrency: 8, queueSize: 2 };

@@ -8,9 +8,9 @@
 import { Upload } from '@aws-sdk/lib-storage';
 import { Agent, request } from 'undici';
 import { createS3Client } from '../../../src/store/s3-store.js';
-import type { UploadJob } from './raw-upload.js';
+import { readJob, type UploadJob } from './job.js';
 
-const job = JSON.parse(process.argv[2] ?? '{}') as UploadJob & { link: string };
+const job = readJob<UploadJob & { link: string }>(process.argv[2], 'raw-pipe.ts JOB_JSON');
 const client = createS3Client({
   region: 'us-east-1',
   endpoint: job.endpoint,

@@ -7,20 +7,9 @@
 import { Upload } from '@aws-sdk/lib-storage';
 import { contentStream, templateFor } from '../../../sim/content.js';
 import { createS3Client } from '../../../src/store/s3-store.js';
+import { readJob, type UploadJob } from './job.js';
 
-export interface UploadJob {
-  endpoint: string;
-  bucket: string;
-  key: string;
-  size: number;
-  seed: number;
-  date: string;
-  partSize: number;
-  queueSize: number;
-  maxSockets: number;
-}
-
-const job = JSON.parse(process.argv[2] ?? '{}') as UploadJob;
+const job = readJob<UploadJob>(process.argv[2], 'raw-upload.ts JOB_JSON');
 const client = createS3Client({
   region: 'us-east-1',
   endpoint: job.endpoint,
