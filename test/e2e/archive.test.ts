@@ -10,10 +10,9 @@ import type { BucketStore } from '../../src/store/store.js';
 import { leakedSecrets, runCli, simEnv, type CliResult } from '../support/cli.js';
 import { s3Target, uniquePrefix } from '../support/s3-target.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
+import { dayBefore } from '../support/days.js';
 
 const MiB = 1024 * 1024;
-// The CLI signs with the real clock, so the simulator runs on it too; days are relative to today.
-const dayBefore = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 const DAY = dayBefore(1);
 const OLDER = dayBefore(2);
 const OLDEST = dayBefore(3);

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DcsSimulator } from '../../sim/index.js';
 import { runCli, simEnv } from '../support/cli.js';
 import { TEST_AK, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
+import { dayBefore } from '../support/days.js';
 
-const dayBefore = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 describe('the coverage command', () => {
   let sim: DcsSimulator;

@@ -15,11 +15,11 @@ import type { BucketStore } from '../../src/store/store.js';
 import { leakedSecrets, runCli, simEnv, type CliResult } from '../support/cli.js';
 import { s3Target, uniquePrefix } from '../support/s3-target.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
+import { dayBefore } from '../support/days.js';
 
 // Two zones whose "today" always differs: a day open in the first is closed in the second.
 const BEHIND = 'Etc/GMT+12';
 const AHEAD = 'Etc/GMT-14';
-const dayBefore = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 
 interface Destination {
   config: Record<string, unknown>;

@@ -14,8 +14,8 @@ import { startCountingProxy, type CountedRequest, type CountingProxy } from '../
 import { leakedSecrets, runCli, simEnv, type CliResult } from '../support/cli.js';
 import { s3Target, uniquePrefix } from '../support/s3-target.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
+import { dayBefore } from '../support/days.js';
 
-const dayBefore = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 const INSTANCES = 4;
 const FILES_PER_INSTANCE = 6;
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DcsSimulator, type SimLog } from '../../sim/index.js';
 import { runCli, simEnv, type CliResult } from './cli.js';
+import { dayBefore } from './days.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from './secrets.js';
 
-// The CLI signs with the real clock, so the simulator runs on it too; days are relative to today.
-export const dayBefore = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+export { dayBefore };
 
 export const INSTANCE_A = 'inst-a';
 export const INSTANCE_B = 'inst-b';
