@@ -3,6 +3,13 @@ import type { FailureInfo } from './errors.js';
 import type { SkipReason } from './plan/planner.js';
 
 /**
+ * How a pass ended. ok: everything planned was archived; partial: some file or instance failed;
+ * failed: a fatal failure stopped the pass; stopped: a signal stopped it and nothing failed
+ * (what is left is deferred to the next pass).
+ */
+export type PassResult = 'ok' | 'partial' | 'failed' | 'stopped';
+
+/**
  * What the core tells the edge. The core never logs: the CLI turns these into log lines,
  * metrics and progress; tests record them. No event ever carries a secret or a link.
  */
@@ -37,6 +44,8 @@ export type ArchiverEvent =
   /** A replica with days in the coverage is no longer listed (failover or scale-in). */
   | { type: 'replica-gone'; instanceId: string; replica: string }
   | { type: 'run-report-failed'; failure: FailureInfo }
+  /** A signal stopped the pass: these files (of these instances, and the instances not started) are left for the next one. */
+  | { type: 'pass-deferred'; files: number; instancesNotStarted: number }
   /** Something the DCS client noticed and worked around (paging, malformed items). */
   | { type: 'dcs-notice'; notice: Exclude<DcsEvent, { type: 'dcs.retry' }> }
   /** DCS answered 429: the shared request rate was lowered to this. */
@@ -46,10 +55,11 @@ export type ArchiverEvent =
   | {
       type: 'pass-finished';
       runId: string;
-      result: 'ok' | 'partial' | 'failed';
+      result: PassResult;
       archived: number;
       skipped: number;
       failed: number;
+      deferred: number;
       bytes: number;
       ms: number;
       daysAtRisk: number;

@@ -104,9 +104,15 @@ export function logEvent(logger: Logger, event: ArchiverEvent): void {
     case 'day-at-risk':
       logger.warn({ instance: event.instanceId, replica: event.replica, date: event.date }, 'day at risk: not archived, and DCS deletes it within 2 days');
       break;
+    case 'pass-deferred':
+      logger.warn(
+        { files: event.files, instancesNotStarted: event.instancesNotStarted },
+        `stopped: ${event.files} file(s)${event.instancesNotStarted > 0 ? ` and ${event.instancesNotStarted} instance(s)` : ''} deferred; the next pass takes them`,
+      );
+      break;
     case 'pass-finished':
-      logger[event.result === 'ok' ? 'info' : 'error'](
-        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, bytes: event.bytes, ms: event.ms, daysAtRisk: event.daysAtRisk, ...(event.error ? { reason: event.error.reason, error: event.error.message } : {}) },
+      logger[event.result === 'ok' ? 'info' : event.result === 'stopped' ? 'warn' : 'error'](
+        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, deferred: event.deferred, bytes: event.bytes, ms: event.ms, daysAtRisk: event.daysAtRisk, ...(event.error ? { reason: event.error.reason, error: event.error.message } : {}) },
         'pass finished',
       );
       break;

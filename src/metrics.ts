@@ -4,7 +4,7 @@ import type { ArchiverEvent } from './events.js';
 /** Prometheus metrics folded from core events; one registry per process. */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly passes = new Counter({ name: 'dcs_archiver_passes_total', help: 'Passes by result (ok, partial, failed).', labelNames: ['result'], registers: [this.registry] });
+  private readonly passes = new Counter({ name: 'dcs_archiver_passes_total', help: 'Passes by result (ok, partial, failed, stopped).', labelNames: ['result'], registers: [this.registry] });
   private readonly files = new Counter({
     name: 'dcs_archiver_files_total',
     help: 'Files by outcome (archived, skipped, failed) and reason.',
@@ -31,6 +31,7 @@ export class Metrics {
     this.passes.inc({ result: 'ok' }, 0);
     this.passes.inc({ result: 'partial' }, 0);
     this.passes.inc({ result: 'failed' }, 0);
+    this.passes.inc({ result: 'stopped' }, 0);
   }
 
   handle(event: ArchiverEvent): void {
@@ -51,6 +52,9 @@ export class Metrics {
         break;
       case 'instance-failed':
         this.instanceFailures.inc({ reason: event.reason });
+        break;
+      case 'pass-deferred':
+        this.files.inc({ outcome: 'deferred', reason: 'stopped' }, event.files);
         break;
       case 'discovery-failed':
         this.preparationFailures.inc({ step: 'discovery', reason: event.failure.reason });

@@ -45,7 +45,7 @@ export const archiveCommand: Command = {
           }
         }
       }
-      return report.result === 'ok' ? EXIT_OK : EXIT_FAILED;
+      return report.result === 'ok' ? EXIT_OK : report.result === 'stopped' ? stop.exitCode() : EXIT_FAILED;
     } finally {
       ticker.stop();
       stop.dispose();

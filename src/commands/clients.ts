@@ -90,6 +90,9 @@ export function planProjects(config: Config, env: Env): ProjectPlan[] {
     if (!config.dcs.projectId) throw new ConfigError('dcs.projectId', 'got null; allowed: a project id, in the config or in HUAWEICLOUD_SDK_PROJECT_ID');
     plans.push({ path: 'dcs', projectId: config.dcs.projectId, endpoint: dcsEndpoint(config), auth: dcsAuthFromEnv(env), instances: config.instances, discover: config.discover });
   }
+  if (config.instances.length === 0 && !config.discover.enabled && config.projects.every((p) => p.instances.length === 0 && !p.discover.enabled)) {
+    throw new ConfigError('instances', 'got none, and discover.enabled is false; allowed: instance ids (or {id, name}) under instances, or discover.enabled: true');
+  }
   config.projects.forEach((project, index) => {
     const path = `projects[${index}]`;
     const region = project.region ?? config.dcs.region;

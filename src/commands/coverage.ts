@@ -28,7 +28,7 @@ export const coverageCommand: Command = {
         discoveryFailed = true;
         logger.error({ projectId: project.dcs.projectId }, `instance discovery failed: ${errorMessage(error)}`);
       });
-      const instances = selectTargets(all, { only: flags.instance, shard, ...(wired.projects[0] ? { fallback: wired.projects[0] } : {}) });
+      const instances = selectTargets(all, { only: flags.instance, shard });
       const today = dayIn(new Date(), config.schedule.timezone);
       const limit = pLimit(config.archive.concurrency);
       const results = await Promise.all(

@@ -66,6 +66,8 @@ export const scheduleCommand: Command = {
     await server?.close();
     await wired.close();
     logger.info('scheduler stopped');
+    // Stopped between passes is the normal end of a scheduler; stopped during one, like `archive`.
+    if (lastResult === 'stopped') return stop.exitCode();
     return lastResult === undefined || lastResult === 'ok' ? EXIT_OK : EXIT_FAILED;
   },
 };

@@ -10,6 +10,7 @@ export function shutdownOnSignals(signals: NodeJS.EventEmitter | undefined, logg
   const graceful = new AbortController();
   const hard = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
+  let first: string | undefined;
   const abortInFlight = (why: string) => {
     if (hard.signal.aborted) return;
     logger.warn(why);
@@ -17,6 +18,7 @@ export function shutdownOnSignals(signals: NodeJS.EventEmitter | undefined, logg
   };
   const onSignal = (name: string) => {
     if (!graceful.signal.aborted) {
+      first = name;
       logger.warn({ signal: name, graceSeconds: graceMs / 1000 }, 'stopping: no new work; files in flight may finish (a second signal aborts them)');
       graceful.abort();
       graceTimer = setTimeout(() => abortInFlight('grace period over: aborting files in flight'), graceMs);
@@ -30,6 +32,8 @@ export function shutdownOnSignals(signals: NodeJS.EventEmitter | undefined, logg
   return {
     graceful: graceful.signal,
     hard: hard.signal,
+    /** The exit code of a command the first signal stopped: 128 + its number, as shells report it. */
+    exitCode: (): number => 128 + (first === 'SIGINT' ? 2 : 15),
     dispose: () => {
       clearTimeout(graceTimer);
       signals?.off('SIGTERM', onSignal);

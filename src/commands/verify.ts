@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { AbortedError, ConfigError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { isProblem, type Finding } from '../verify/findings.js';
 import { verifyBucket } from '../verify/verify-bucket.js';
+import type { InstanceRef } from '../config/schema.js';
+import { manifestKey, recordPrefix } from '../records/layout.js';
+import type { BucketStore } from '../store/store.js';
 import { createStore } from './clients.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
 
@@ -27,8 +30,8 @@ export const verifyCommand: Command = {
     io.signals?.on('SIGINT', onSignal);
     const deep = flags.deep ?? false;
     const fix = flags.fix ?? false;
-    const instances = flags.instance ?? [];
     try {
+      const instances = await instancesToVerify(flags.instance ?? [], config.instances, store);
       logger.info({ location: store.location, deep, fix, instances: instances.length > 0 ? instances : 'all', olderThanMinutes }, 'verify started');
       const summary = await verifyBucket({
         store,
@@ -60,6 +63,31 @@ export const verifyCommand: Command = {
     }
   },
 };
+
+/**
+ * `--instance` as ids: a configured name stands for its id; an id not configured must be one the
+ * bucket holds something of (verify needs no DCS credentials, so it cannot ask DCS), or it is a
+ * usage error rather than a clean audit of nothing.
+ */
+async function instancesToVerify(wanted: string[], configured: InstanceRef[], store: BucketStore): Promise<string[]> {
+  const ids: string[] = [];
+  const unknown: string[] = [];
+  for (const name of wanted) {
+    const match = configured.find((instance) => instance.id === name || instance.name === name);
+    if (match) ids.push(match.id);
+    else if ((await store.head(manifestKey(name))) || (await hasAny(store.list(recordPrefix(name))))) ids.push(name);
+    else unknown.push(name);
+  }
+  if (unknown.length > 0) {
+    throw new ConfigError('--instance', `${unknown.map((u) => JSON.stringify(u)).join(', ')} names no configured instance and nothing of it is in ${store.location}; allowed: an id or a name of a configured instance, or the id of an archived one`);
+  }
+  return [...new Set(ids)];
+}
+
+async function hasAny(objects: AsyncIterable<unknown>): Promise<boolean> {
+  for await (const _ of objects) return true;
+  return false;
+}
 
 function parseMinutes(value: string | undefined): number {
   if (value === undefined) return DEFAULT_OLDER_THAN_MINUTES;

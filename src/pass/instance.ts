@@ -8,7 +8,7 @@ import { describeFailure, failureKind, isStop } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { planInstance, type Plan, type PlannedFile } from '../plan/planner.js';
 import { recordOf, type Book, type InstanceRecords, type StampedRecord } from '../records/book.js';
-import type { ArchivedFile, FailedFile, InstanceReport } from '../records/run-report.js';
+import type { ArchivedFile, DeferredFile, FailedFile, InstanceReport } from '../records/run-report.js';
 import { probeSize } from '../transfer/download.js';
 import { transferFile, type TransferDeps } from '../transfer/transfer-file.js';
 import type { PassScope } from './scope.js';
@@ -41,6 +41,8 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
   const instanceId = target.id;
   const identity = { instanceId, ...(target.name ? { name: target.name } : {}), projectId: dcs.projectId };
   const failed = (error: unknown): InstanceReport => {
+    // A signal stopped the pass before this instance got going: nothing failed, the next pass takes it.
+    if (isStop(error) && scope.stoppedBySignal()) return { ...identity, archived: [], skipped: [], failed: [], notStarted: true };
     scope.noteFailure(error);
     const failure = describeFailure(error);
     onEvent({ type: 'instance-failed', instanceId, ...failure });
@@ -72,7 +74,13 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
 
   const outcomes = await Promise.all(planned.plan.archive.map((file) => archiveFile(dcs, instanceId, file, planned.links.get(file.log.id), ctx)));
   const archived = outcomes.flatMap((o) => ('archived' in o ? [o] : []));
-  const report: InstanceReport = { ...base, archived: archived.map((o) => o.archived), failed: [...base.failed, ...outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []))] };
+  const deferred = outcomes.flatMap((o) => ('deferred' in o ? [o.deferred] : []));
+  const report: InstanceReport = {
+    ...base,
+    archived: archived.map((o) => o.archived),
+    failed: [...base.failed, ...outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []))],
+    ...(deferred.length > 0 ? { deferred } : {}),
+  };
 
   let known = [...records.byIdentity.values()];
   let emptyDays = records.emptyDays;
@@ -98,7 +106,8 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
   }
   const notCollectedReplicas = collected.replicasFailure ? 'all' : collected.collection.filter((c) => c.result === 'failed').map((c) => c.replica);
   const coverage = computeCoverage({ instanceId, replicas: collected.replicaKeys, records: known, emptyDays, logs: collected.listing.logs, today: ctx.today, notCollected: notCollectedReplicas });
-  for (const { replica, date } of coverage.atRisk) onEvent({ type: 'day-at-risk', instanceId, replica, date });
+  // After a stop the next pass decides what is at risk: it takes the deferred files first.
+  if (!scope.stoppedBySignal()) for (const { replica, date } of coverage.atRisk) onEvent({ type: 'day-at-risk', instanceId, replica, date });
   const current = new Set(collected.replicaKeys);
   if (current.size > 0 && !current.has(SINGLE_NODE)) {
     for (const row of coverage.replicas) if (!current.has(row.replica)) onEvent({ type: 'replica-gone', instanceId, replica: row.replica });
@@ -211,7 +220,7 @@ async function probe(dcs: DcsApi, instanceId: string, log: RunLog, ctx: Instance
   return { size: await probeSize(link, ctx.transfer.download), link };
 }
 
-type FileOutcome = { archived: ArchivedFile; written: { key: string; stamped: StampedRecord } } | { failed: FailedFile };
+type FileOutcome = { archived: ArchivedFile; written: { key: string; stamped: StampedRecord } } | { failed: FailedFile } | { deferred: DeferredFile };
 
 /** Transfer, then the record, in one slot of the limit: the object is proven, so its record is written even if a stop came meanwhile. */
 async function archiveFile(dcs: DcsApi, instanceId: string, file: PlannedFile, link: string | undefined, ctx: InstanceContext): Promise<FileOutcome> {
@@ -238,6 +247,8 @@ async function archiveFile(dcs: DcsApi, instanceId: string, file: PlannedFile, l
     ctx.onEvent({ type: 'file-archived', instanceId, ...archived, ms });
     return { archived, written };
   } catch (error) {
+    // Not started, or cut short (its upload aborted) by a signal: left for the next pass, not failed.
+    if (isStop(error) && ctx.scope.stoppedBySignal()) return { deferred: { fileName: file.log.fileName, logId: file.log.id, date: file.log.date } };
     ctx.scope.noteFailure(error);
     return { failed: failedFile(instanceId, file.log, error, ctx.onEvent) };
   }

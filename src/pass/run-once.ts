@@ -86,7 +86,6 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
   let instances: InstanceReport[] = [];
   let discoveryError: FailureInfo | undefined;
   try {
-    await checkStore(deps.store, scope.hard);
     const candidates = await resolveTargets(
       deps.projects,
       (project, error) => {
@@ -96,7 +95,9 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
       },
       scope.hard,
     );
-    const targets = selectTargets(candidates, { only: options.only, shard: options.shard, ...(deps.projects[0] ? { fallback: deps.projects[0] } : {}) });
+    // Before the bucket is touched: without discovery, a mistyped --instance costs no request.
+    const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
+    await checkStore(deps.store, scope.hard);
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
     instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
   } catch (error) {
@@ -106,12 +107,15 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
 
   const fatal = scope.fatal();
   const finishedAt = deps.now();
-  const report = buildRunReport({ runId, startedAt, finishedAt, dryRun, instances, fatal: fatal && describeFailure(fatal), discoveryError });
+  const stopped = scope.stoppedBySignal();
+  const report = buildRunReport({ runId, startedAt, finishedAt, dryRun, instances, fatal: fatal && describeFailure(fatal), discoveryError, stopped });
   // Written even after a forced stop (it tells what happened), but not to a bucket that is what failed.
   if (!dryRun && fatal?.source !== 'store') {
     await book.writeRunReport(report).catch((error: unknown) => onEvent({ type: 'run-report-failed', failure: describeFailure(error) }));
   }
   const { counts } = report;
+  const notStarted = instances.filter((i) => i.notStarted).length;
+  if (stopped && (counts.deferred > 0 || notStarted > 0)) onEvent({ type: 'pass-deferred', files: counts.deferred, instancesNotStarted: notStarted });
   onEvent({
     type: 'pass-finished',
     runId,
@@ -119,6 +123,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     archived: counts.archived,
     skipped: counts.skipped,
     failed: counts.failed,
+    deferred: counts.deferred,
     bytes: counts.bytes,
     ms: finishedAt.getTime() - startedAt.getTime(),
     daysAtRisk: counts.daysAtRisk,

@@ -14,6 +14,8 @@ export interface PassScope {
   readonly hard: AbortSignal;
   /** The first fatal failure, once there is one. */
   fatal(): ArchiveError | undefined;
+  /** Asked to stop (a signal) with no fatal failure: what is left is deferred, not failed. */
+  stoppedBySignal(): boolean;
   /** Tells the scope of a failure; a fatal one stops the whole pass. */
   noteFailure(error: unknown): void;
   /**
@@ -35,6 +37,7 @@ export function createPassScope(options: { concurrency: number; signal?: AbortSi
     stopNew,
     hard,
     fatal: () => fatal,
+    stoppedBySignal: () => fatal === undefined && options.signal?.aborted === true,
     noteFailure(error) {
       if (failureKind(error) !== 'fatal' || fatal) return;
       fatal = error as ArchiveError;

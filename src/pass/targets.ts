@@ -1,6 +1,6 @@
 import type { Config, InstanceRef } from '../config/schema.js';
 import type { DcsApi, InstanceInfo } from '../dcs/types.js';
-import { failureKind } from '../errors.js';
+import { ConfigError, failureKind } from '../errors.js';
 import { inShard, type Shard } from './shard.js';
 
 /**
@@ -87,15 +87,24 @@ export async function resolveTargets<P extends { dcs: DcsApi; instances: Instanc
 }
 
 /**
- * `--instance` (those ids only; one that no project lists is taken from the first project, so a
- * known id can be archived without discovery), then the shard.
+ * `--instance` (each an id or a name of a configured or discovered instance, in the order given),
+ * then the shard. One that names no instance is a usage error: a mistyped id must not pass for
+ * "nothing to do".
  */
-export function selectTargets<P>(candidates: Array<InstanceRef & { project: P }>, options: { only?: string[] | undefined; shard?: Shard | undefined; fallback?: P }): Array<InstanceRef & { project: P }> {
-  const { only, fallback } = options;
+export function selectTargets<P>(candidates: Array<InstanceRef & { project: P }>, options: { only?: string[] | undefined; shard?: Shard | undefined }): Array<InstanceRef & { project: P }> {
+  const { only } = options;
   let chosen = candidates;
   if (only && only.length > 0) {
-    const byId = new Map(candidates.map((target) => [target.id, target]));
-    chosen = [...new Set(only)].flatMap((id) => byId.get(id) ?? (fallback ? [{ id, name: undefined, project: fallback }] : []));
+    const unknown = only.filter((wanted) => !candidates.some((target) => target.id === wanted || target.name === wanted));
+    if (unknown.length > 0) {
+      const known = candidates.slice(0, 5).map((t) => (t.name ? `${t.id} (${t.name})` : t.id));
+      throw new ConfigError(
+        '--instance',
+        `${unknown.map((u) => JSON.stringify(u)).join(', ')} names no configured or discovered instance; allowed: an id or a name of ${candidates.length} instance(s)${known.length > 0 ? `, e.g. ${known.join(', ')}` : ''}`,
+      );
+    }
+    const wanted = new Set(only);
+    chosen = candidates.filter((target) => wanted.has(target.id) || (target.name !== undefined && wanted.has(target.name)));
   }
   return inShard(chosen, options.shard);
 }

@@ -1,6 +1,7 @@
 import type { CollectionEntry } from '../collect/collect-instance.js';
 import type { InstanceCoverage } from '../collect/coverage.js';
 import type { FailureInfo } from '../errors.js';
+import type { PassResult } from '../events.js';
 import type { SkipReason } from '../plan/planner.js';
 import { SCHEMA_VERSION } from './record.js';
 
@@ -11,15 +12,21 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   dryRun: boolean;
-  /** ok: everything planned was archived; partial: some file or instance failed; failed: the pass stopped. */
-  result: 'ok' | 'partial' | 'failed';
+  result: PassResult;
   /** Why the pass stopped, when it did. */
   error?: FailureInfo;
   /** Instance discovery failed: only the configured instances were archived. */
   discoveryError?: FailureInfo;
-  counts: { instances: number; archived: number; skipped: number; failed: number; bytes: number; storedBytes: number; daysAtRisk: number };
+  counts: { instances: number; archived: number; skipped: number; failed: number; deferred: number; bytes: number; storedBytes: number; daysAtRisk: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
   instances: InstanceReport[];
+}
+
+/** A file a stop left for the next pass: not started, or cut short in flight (its upload aborted). */
+export interface DeferredFile {
+  fileName: string;
+  logId: string;
+  date: string;
 }
 
 export interface ArchivedFile {
@@ -60,6 +67,10 @@ export interface InstanceReport {
   archived: ArchivedFile[];
   skipped: SkippedEntry[];
   failed: FailedFile[];
+  /** Left for the next pass by a stop. */
+  deferred?: DeferredFile[];
+  /** A stop came before the instance was surveyed: the next pass takes all of it. */
+  notStarted?: true;
   /** The instance as a whole could not be processed (listing failed, records unreadable). */
   error?: FailureInfo;
   /** Would be archived, in a dry run. */
@@ -93,13 +104,16 @@ export function buildRunReport(input: {
   instances: InstanceReport[];
   fatal?: FailureInfo | undefined;
   discoveryError?: FailureInfo | undefined;
+  /** A signal stopped the pass. */
+  stopped?: boolean;
 }): RunReport {
-  const counts = { instances: input.instances.length, archived: 0, skipped: 0, failed: 0, bytes: 0, storedBytes: 0, daysAtRisk: 0 };
+  const counts = { instances: input.instances.length, archived: 0, skipped: 0, failed: 0, deferred: 0, bytes: 0, storedBytes: 0, daysAtRisk: 0 };
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
   for (const instance of input.instances) {
     counts.archived += instance.archived.length;
     counts.skipped += instance.skipped.length;
     counts.failed += failuresOf(instance);
+    counts.deferred += instance.deferred?.length ?? 0;
     for (const file of instance.archived) {
       counts.bytes += file.bytes;
       counts.storedBytes += file.storedBytes;
@@ -113,7 +127,8 @@ export function buildRunReport(input: {
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     dryRun: input.dryRun,
-    result: input.fatal ? 'failed' : counts.failed > 0 || input.discoveryError ? 'partial' : 'ok',
+    // A stop that left nothing undone is a pass like any other.
+    result: input.fatal ? 'failed' : counts.failed > 0 || input.discoveryError ? 'partial' : input.stopped && (counts.deferred > 0 || input.instances.some((i) => i.notStarted)) ? 'stopped' : 'ok',
     ...(input.fatal ? { error: input.fatal } : {}),
     ...(input.discoveryError ? { discoveryError: input.discoveryError } : {}),
     counts,

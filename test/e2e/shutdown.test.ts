@@ -35,7 +35,7 @@ describe('graceful shutdown of a one-shot pass', () => {
         path,
         JSON.stringify({
           dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true },
-          instances: ['shutdown-0'],
+          instances: ['shutdown-0', 'shutdown-1'],
           collect: { enabled: false },
           destination: { url: `s3://${t.bucket}/${prefix}`, endpoint: t.endpoint, region: t.region, forcePathStyle: true },
           shutdown: { graceSeconds },
@@ -50,31 +50,46 @@ describe('graceful shutdown of a one-shot pass', () => {
     await sim?.close();
   });
 
-  it('on SIGTERM during a 500 MiB upload exits within the grace period, aborts the upload, writes the report; the next pass completes it', async () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('on %s during a 500 MiB upload exits within the grace period with %i, aborts the upload, defers the file, writes the report; the next pass completes it', async (signal, exitCode) => {
     // About 40 s at this pace: still in flight when the signal comes and when the grace ends.
     sim.injectFault({ op: 'download', kind: 'slow', delayMs: 5, times: 1 });
     let pid = 0;
     const started = Date.now();
-    const running = runCli(['archive', '--config', await configFor(2)], env, { onSpawn: (p) => (pid = p) });
+    sim.resetRequests();
+    const configPath = await configFor(2);
+    const running = runCli(['archive', '--config', configPath, '--instance', 'shutdown-0'], env, { onSpawn: (p) => (pid = p) });
     await waitUntil(() => sim.requests.some((r) => r.op === 'download'));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const signalled = Date.now();
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, signal);
     const result = await running;
     const exitedAfter = Date.now() - signalled;
     expect(exitedAfter).toBeLessThan(2000 + 5000);
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect(result.code).toBe(1);
-    expect(result.lines.find((l) => l.msg === 'pass finished')).toMatchObject({ result: 'partial', archived: 0, failed: 1 });
+    // A stop is not a failure: no error line, one line saying what was deferred, the shell's 128 + signal.
+    expect(result.code, result.stdout).toBe(exitCode);
+    expect(result.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(result.lines.filter((l) => l.level === 'warn' && String(l.msg).includes('deferred'))).toEqual([
+      expect.objectContaining({ msg: 'stopped: 1 file(s) deferred; the next pass takes them', files: 1 }),
+    ]);
+    expect(result.lines.find((l) => l.msg === 'pass finished')).toMatchObject({ level: 'warn', result: 'stopped', archived: 0, failed: 0, deferred: 1 });
     expect(await store.listPendingUploads('')).toEqual([]);
     expect(await store.head(`shutdown-0/${yesterday}/${big.fileName}`)).toBeUndefined();
     const reports: string[] = [];
     for await (const object of store.list('runs/')) reports.push(object.key);
-    expect(reports).toHaveLength(1);
+    const report = JSON.parse((await store.get(reports.sort().at(-1)!))!.body.toString());
+    expect(report).toMatchObject({ result: 'stopped', counts: { failed: 0, deferred: 1 } });
+    expect(report.instances[0].deferred).toEqual([{ fileName: big.fileName, logId: big.id, date: yesterday }]);
 
-    const next = await runCli(['archive', '--config', await configFor(2)], env);
+    const next = await runCli(['archive', '--config', await configFor(2), '--instance', 'shutdown-0'], env);
     expect(next.code, next.stdout).toBe(0);
     expect(next.lines.find((l) => l.msg === 'archived')).toMatchObject({ bytes: 500 * MiB, sha256: await sim.sha256(big.id) });
+    // Ready for the other signal: the file is archived again from scratch.
+    await store.delete(`records/shutdown-0/${yesterday}/${big.fileName}.json`);
+    await store.delete(`shutdown-0/${yesterday}/${big.fileName}`);
   }, 120_000);
 
   it('on SIGTERM lets a file in flight finish within the grace period and records it', async () => {

@@ -151,6 +151,13 @@ describe('verify against an S3-compatible bucket (Swift) archived by a real pass
     }
   });
 
+  it('refuses an --instance that names nothing configured or archived with exit 2, instead of a clean audit of nothing', async () => {
+    const result = await verify('--instance', 'no-such-instance');
+    expect(result.code, result.stdout).toBe(2);
+    expect(result.lines[0]).toMatchObject({ level: 'error', key: '--instance' });
+    expect(String(result.lines[0]!.msg)).toContain('"no-such-instance" names no configured instance and nothing of it is in');
+  });
+
   it('refuses a malformed --older-than with exit 2 before touching the bucket', async () => {
     const result = await verify('--older-than', 'an hour');
     expect(result.code).toBe(2);

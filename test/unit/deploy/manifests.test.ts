@@ -378,6 +378,10 @@ describe('the Kubernetes manifests', () => {
       const rules = (get(job, 'podFailurePolicy.rules') ?? []) as Array<{ action: string; onExitCodes?: { containerName?: string; operator: string; values: number[] } }>;
       const failJob = rules.find((rule) => rule.action === 'FailJob' && rule.onExitCodes?.operator === 'In' && rule.onExitCodes.values.includes(2));
       expect(failJob, `${file}: a FailJob rule for exit code 2`).toBeDefined();
+      // A stopped pass (SIGTERM 143, SIGINT 130) is retried without counting as a failure.
+      const stopped = rules.find((rule) => rule.action === 'Ignore' && rule.onExitCodes?.operator === 'In' && [143, 130].every((code) => rule.onExitCodes!.values.includes(code)));
+      expect(stopped, `${file}: an Ignore rule for exit codes 143 and 130`).toBeDefined();
+      expect(stopped!.onExitCodes!.containerName).toBe(failJob!.onExitCodes!.containerName);
       const names = (get(job, 'template.spec.containers') as Container[]).map((c) => c.name);
       expect(names, file).toContain(failJob!.onExitCodes!.containerName);
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
 import { shardOf } from '../../../src/pass/shard.js';
 import { inCanaryOrder, selectTargets } from '../../../src/pass/targets.js';
 
@@ -15,10 +16,12 @@ describe('selectTargets', () => {
     expect(selectTargets(candidates, {})).toEqual(candidates);
   });
 
-  it('takes the --instance ids once each, in the order given, and an unknown id from the fallback project', () => {
-    const chosen = selectTargets(candidates, { only: ['c', 'zz', 'c'], fallback: first });
-    expect(chosen).toEqual([candidates[2], { id: 'zz', name: undefined, project: first }]);
-    expect(selectTargets(candidates, { only: ['zz'] })).toEqual([]);
+  it('takes --instance by id or by name, each instance once, and refuses one that names no instance', () => {
+    expect(selectTargets(candidates, { only: ['c', 'alpha', 'c'] })).toEqual([candidates[0], candidates[2]]);
+    expect(() => selectTargets(candidates, { only: ['c', 'zz', 'orders-cache'] })).toThrow(
+      '--instance: "zz", "orders-cache" names no configured or discovered instance; allowed: an id or a name of 3 instance(s), e.g. a (alpha), b, c (gamma)',
+    );
+    expect(() => selectTargets(candidates, { only: ['zz'] })).toThrow(ConfigError);
   });
 
   it('keeps only the instances of the shard, and the shards together cover every instance once', () => {

@@ -27,3 +27,18 @@ describe('buildRunReport', () => {
     expect(buildRunReport({ runId: 'r', startedAt: at, finishedAt: at, dryRun: false, instances: [], fatal })).toMatchObject({ result: 'failed', error: fatal });
   });
 });
+
+describe('buildRunReport after a stop', () => {
+  const deferred = [{ fileName: 'f.log', logId: 'l', date: '2026-11-29' }];
+  const build = (instances: InstanceReport[], stopped: boolean) => buildRunReport({ runId: 'r', startedAt: at, finishedAt: at, dryRun: false, instances, stopped });
+
+  it('is stopped, not failed, when a signal left files or instances for the next pass', () => {
+    expect(build([instance({ archived: [file], deferred })], true)).toMatchObject({ result: 'stopped', counts: { failed: 0, deferred: 1, archived: 1 } });
+    expect(build([instance(), instance({ notStarted: true })], true).result).toBe('stopped');
+  });
+
+  it('is ok when the stop came but nothing was left undone, and partial when something failed before it', () => {
+    expect(build([instance({ archived: [file] })], true).result).toBe('ok');
+    expect(build([instance({ deferred, failed: [{ fileName: 'g', logId: 'm', date: 'd', ...failure }] })], true).result).toBe('partial');
+  });
+});
