@@ -4,7 +4,7 @@ import { RETENTION_DAYS, SINGLE_NODE } from '../collect/collect.js';
 import { computeCoverage } from '../collect/coverage.js';
 import type { Config } from '../config/schema.js';
 import type { DcsApi, RunLog, RunLogListing } from '../dcs/types.js';
-import { describeFailure, failureKind, isStop } from '../errors.js';
+import { describeFailure, failureKind, isStop, type FailureInfo } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { planInstance, type Plan, type PlannedFile } from '../plan/planner.js';
 import { recordOf, type Book, type InstanceRecords, type StampedRecord } from '../records/book.js';
@@ -40,13 +40,11 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
   const dcs = target.project.dcs;
   const instanceId = target.id;
   const identity = { instanceId, ...(target.name ? { name: target.name } : {}), projectId: dcs.projectId };
-  const failed = (error: unknown): InstanceReport => {
-    // A signal stopped the pass before this instance got going: nothing failed, the next pass takes it.
-    if (isStop(error) && scope.stoppedBySignal()) return { ...identity, archived: [], skipped: [], failed: [], notStarted: true };
+  const instanceFailure = (error: unknown): FailureInfo => {
     scope.noteFailure(error);
     const failure = describeFailure(error);
     onEvent({ type: 'instance-failed', instanceId, ...failure });
-    return { ...identity, archived: [], skipped: [], failed: [], error: failure };
+    return failure;
   };
 
   let surveyed: { listing: RunLogListing; records: InstanceRecords };
@@ -57,7 +55,9 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
     collected = config.collect.enabled ? await collect(dcs, instanceId, surveyed, ctx) : notCollected(surveyed.listing);
     planned = await plan(dcs, target, surveyed.records, collected, ctx);
   } catch (error) {
-    return failed(error);
+    // A signal stopped the pass before this instance's files were planned: nothing failed, the next pass takes it.
+    if (isStop(error) && scope.stoppedBySignal()) return { ...identity, archived: [], skipped: [], failed: [], notStarted: true };
+    return { ...identity, archived: [], skipped: [], failed: [], error: instanceFailure(error) };
   }
   const { records } = surveyed;
   const base: InstanceReport = {
@@ -102,7 +102,7 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
     known = closed.records;
     emptyDays = closed.emptyDays;
   } catch (error) {
-    if (!isStop(error)) return { ...report, error: failed(error).error! };
+    if (!isStop(error)) return { ...report, error: instanceFailure(error) };
   }
   const notCollectedReplicas = collected.replicasFailure ? 'all' : collected.collection.filter((c) => c.result === 'failed').map((c) => c.replica);
   const coverage = computeCoverage({ instanceId, replicas: collected.replicaKeys, records: known, emptyDays, logs: collected.listing.logs, today: ctx.today, notCollected: notCollectedReplicas });

@@ -69,7 +69,7 @@ export interface InstanceReport {
   failed: FailedFile[];
   /** Left for the next pass by a stop. */
   deferred?: DeferredFile[];
-  /** A stop came before the instance was surveyed: the next pass takes all of it. */
+  /** A stop came before the instance's files were planned: the next pass takes all of it. */
   notStarted?: true;
   /** The instance as a whole could not be processed (listing failed, records unreadable). */
   error?: FailureInfo;

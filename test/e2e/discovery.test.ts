@@ -76,7 +76,7 @@ describe('instance discovery', () => {
   it('refuses a project whose named credential variable is not set, before any network call', () => {
     const config = validateConfig({
       dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true },
-      projects: [{ projectId: 'p2', credentialsEnv: { ak: 'MISSING_AK', sk: 'MISSING_SK' } }],
+      projects: [{ projectId: 'p2', credentialsEnv: { ak: 'MISSING_AK', sk: 'MISSING_SK' }, instances: ['p2-instance'] }],
       destination: { url: 'file:///tmp/x/' },
     });
     expect(() => buildClients(config, { HUAWEICLOUD_SDK_AK: TEST_AK, HUAWEICLOUD_SDK_SK: TEST_SK }, () => undefined)).toThrow('config projects[0].credentialsEnv: names MISSING_AK, which is not set');
