@@ -1,5 +1,4 @@
 import { Agent } from 'undici';
-import { parseDestinationUrl } from '../config/load.js';
 import type { Config, InstanceRef, ProjectConfig } from '../config/schema.js';
 import { createDcsClient, type DcsEvent } from '../dcs/client.js';
 import type { DcsAuth } from '../dcs/http.js';
@@ -176,8 +175,7 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
 }
 
 export function createStore(config: Config): BucketStore {
-  const destination = parseDestinationUrl(config.destination.url);
-  if (typeof destination === 'string') throw new ConfigError('destination.url', destination);
+  const destination = config.destination.url;
   if (destination.kind === 'file') return createFileStore({ root: destination.root });
   return createS3Store({
     bucket: destination.bucket,
