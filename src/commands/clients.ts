@@ -174,9 +174,10 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
   };
 }
 
-export function createStore(config: Config): BucketStore {
+/** `createRoot`: a pass may make a missing file:// directory whose parent exists; a reader may not. */
+export function createStore(config: Config, { createRoot = true }: { createRoot?: boolean } = {}): BucketStore {
   const destination = config.destination.url;
-  if (destination.kind === 'file') return createFileStore({ root: destination.root });
+  if (destination.kind === 'file') return createFileStore({ root: destination.root, createRoot });
   return createS3Store({
     bucket: destination.bucket,
     prefix: destination.prefix,

@@ -10,11 +10,14 @@ import { assertSafeKey, assertSafePrefix, compareKeys } from './key-safety.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
 export interface FileStoreOptions {
-  /**
-   * The destination directory (a local disk or a mounted volume). When it is missing but its
-   * parent exists, the first write creates it (mode 0750); a missing parent is a fatal error.
-   */
+  /** The destination directory (a local disk or a mounted volume). */
   root: string;
+  /**
+   * A missing root whose parent exists is made by the first write (mode 0750), and check() lets
+   * it pass; a missing parent stays fatal. Off by default: a reader (verify) must find the
+   * archive, not an empty place where it could be.
+   */
+  createRoot?: boolean;
 }
 
 /**
@@ -49,7 +52,7 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
 
   /** The root is missing and may be created here: its parent is a directory. */
   async function rootCreatable(): Promise<boolean> {
-    if (rootKnown) return false;
+    if (rootKnown || options.createRoot !== true) return false;
     const parent = await stat(dirname(root)).catch(() => undefined);
     return parent?.isDirectory() === true;
   }

@@ -14,8 +14,7 @@ async function makeRoot(): Promise<string> {
 
 describeStoreContract('file', async () => {
   const root = await makeRoot();
-  // A missing root whose parent exists is created on first write; this one cannot be.
-  const missingRoot = join(root, 'no-parent', 'does-not-exist');
+  const missingRoot = join(root, 'does-not-exist');
   return {
     store: createFileStore({ root }),
     missing: { store: createFileStore({ root: missingRoot }), name: missingRoot },
@@ -44,7 +43,7 @@ describe('file store', () => {
   it('creates a missing root (mode 0750) at its first write when the parent exists; checking and reading write nothing', async () => {
     const { root: parent } = await fresh();
     const root = join(parent, 'archive');
-    const store = createFileStore({ root });
+    const store = createFileStore({ root, createRoot: true });
     await store.check();
     expect(await collect(store.list(''))).toEqual([]);
     expect(await store.get('records/x.json')).toBeUndefined();
@@ -57,13 +56,21 @@ describe('file store', () => {
   it('refuses at check, as fatal, a root whose parent is missing too, naming both and what to do', async () => {
     const { root: base } = await fresh();
     const root = join(base, 'mnt', 'archive');
-    const error = (await createFileStore({ root }).check().catch((caught: unknown) => caught)) as ArchiveError;
+    const error = (await createFileStore({ root, createRoot: true }).check().catch((caught: unknown) => caught)) as ArchiveError;
     expect(error).toBeInstanceOf(ArchiveError);
     expect(error.kind).toBe('fatal');
     expect(error.message).toContain(`neither ${root} nor its parent ${join(base, 'mnt')} exists`);
     expect(error.message).toContain('create it (or its parent), mount the volume, or correct destination.url');
-    await expect(createFileStore({ root }).put('a', 'x')).rejects.toMatchObject({ kind: 'fatal' });
+    await expect(createFileStore({ root, createRoot: true }).put('a', 'x')).rejects.toMatchObject({ kind: 'fatal' });
     expect(await readdir(base)).toEqual([]);
+  });
+
+  it('leaves a missing root missing, and fatal at check, unless told it may create it (a reader)', async () => {
+    const { root: parent } = await fresh();
+    const root = join(parent, 'archive');
+    await expect(createFileStore({ root }).check()).rejects.toMatchObject({ kind: 'fatal' });
+    await expect(createFileStore({ root }).put('a', 'x')).rejects.toMatchObject({ kind: 'fatal' });
+    expect(await readdir(parent)).toEqual([]);
   });
 
   it('keeps its upload area out of listings and refuses keys inside it', async () => {
