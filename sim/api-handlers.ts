@@ -153,8 +153,13 @@ function groups(instance: StoredInstance): Answer {
         })),
     }))
     .filter((g) => g.replication_list.length > 0);
-  // DCS sends group_count as a string.
-  return json(200, { group_count: String(groupList.length), group_list: groupList });
+  return json(200, { group_count: groupList.length, group_list: groupList });
+}
+
+/** The API's one `tags` parameter: `key=value` pairs joined by commas; a bare key asks for the key with any value. */
+function parseTagFilter(param: string | null): string[] {
+  if (param === null) return [];
+  return param.split(',').filter((pair) => pair !== '');
 }
 
 function matchesTags(instance: StoredInstance, filters: string[]): boolean {
@@ -170,7 +175,9 @@ function instances(ctx: ApiContext): Answer {
   if ('error' in paging) return paging.error;
   const name = ctx.query.get('name');
   const status = ctx.query.get('status');
-  const tags = ctx.query.getAll('tags');
+  // The API takes one `tags` parameter; a repeated one is refused so a client sending that shape cannot pass unnoticed.
+  if (ctx.query.getAll('tags').length > 1) return invalid('Invalid tags: send one tags parameter, key=value pairs joined by commas.');
+  const tags = parseTagFilter(ctx.query.get('tags'));
   const matching = ctx.state
     .instances(ctx.route.projectId)
     .filter((i) => (name === null || i.info.name.includes(name)) && (status === null || i.info.status === status) && matchesTags(i, tags));

@@ -9,7 +9,7 @@ import { verifyCommand } from './commands/verify.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
-import { createLogger, createScrubber } from './log.js';
+import { createLogger, createScrubber, logSettings } from './log.js';
 import { secretsFromEnv } from './commands/clients.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
@@ -44,7 +44,7 @@ ${used.map((flag) => `  ${FLAG_HELP[flag]}`).join('\n')}
 Environment:
   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]  or  DCS_AUTH_TOKEN
   HUAWEICLOUD_SDK_PROJECT_ID, AWS_* (the AWS SDK's default chain for the bucket)
-  LOG_LEVEL (info), LOG_FORMAT (json | pretty; pretty by default on a terminal)
+  LOG_LEVEL (info; fatal error warn info debug trace silent), LOG_FORMAT (json | pretty; pretty by default on a terminal)
 
 Exit codes: 0 everything planned was done (or nothing to do); 1 some file or instance
 failed (the rest was done); 2 configuration or usage error, before any network call.
@@ -99,8 +99,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const pretty = io.env.LOG_FORMAT ? io.env.LOG_FORMAT === 'pretty' : io.stdout.isTTY === true;
-  const logger = await createLogger({ level: io.env.LOG_LEVEL ?? 'info', pretty, secrets: secretsFromEnv(io.env), destination: io.stdout });
+  let settings;
+  try {
+    settings = logSettings(io.env, io.stdout.isTTY === true);
+  } catch (error) {
+    // No logger yet: the settings for it are what is wrong.
+    io.stderr.write(`${errorMessage(error)}\n`);
+    return EXIT_USAGE;
+  }
+  const { pretty } = settings;
+  const logger = await createLogger({ level: settings.level, pretty, secrets: secretsFromEnv(io.env), destination: io.stdout });
   try {
     return await command.run({
       flags,

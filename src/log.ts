@@ -1,5 +1,32 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { ConfigError } from './errors.js';
 import type { ArchiverEvent } from './events.js';
+
+/** pino's levels, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+export interface LogSettings {
+  level: (typeof LOG_LEVELS)[number];
+  pretty: boolean;
+}
+
+/**
+ * `LOG_LEVEL` and `LOG_FORMAT`, checked before anything else runs: a typo must not end in
+ * pino's internal error, nor quietly mean JSON. Unset or empty means the default (info; pretty
+ * on a terminal, else JSON).
+ */
+export function logSettings(env: Record<string, string | undefined>, isTerminal: boolean): LogSettings {
+  const level = env.LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError('LOG_LEVEL', `got ${JSON.stringify(level)}; allowed: ${LOG_LEVELS.join(', ')}`);
+  }
+  const format = env.LOG_FORMAT || undefined;
+  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new ConfigError('LOG_FORMAT', `got ${JSON.stringify(format)}; allowed: ${LOG_FORMATS.join(', ')} (unset: pretty on a terminal, else json)`);
+  }
+  return { level: level as LogSettings['level'], pretty: format === undefined ? isTerminal : format === 'pretty' };
+}
 
 /**
  * The one redaction layer for everything written to the logs: known secret values (AK, SK,

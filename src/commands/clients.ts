@@ -1,5 +1,4 @@
 import { Agent } from 'undici';
-import { parseDestinationUrl } from '../config/load.js';
 import type { Config, InstanceRef, ProjectConfig } from '../config/schema.js';
 import { createDcsClient, type DcsEvent } from '../dcs/client.js';
 import type { DcsAuth } from '../dcs/http.js';
@@ -175,10 +174,10 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
   };
 }
 
-export function createStore(config: Config): BucketStore {
-  const destination = parseDestinationUrl(config.destination.url);
-  if (typeof destination === 'string') throw new ConfigError('destination.url', destination);
-  if (destination.kind === 'file') return createFileStore({ root: destination.root });
+/** `createRoot`: a pass may make a missing file:// directory whose parent exists; a reader may not. */
+export function createStore(config: Config, { createRoot = true }: { createRoot?: boolean } = {}): BucketStore {
+  const destination = config.destination.url;
+  if (destination.kind === 'file') return createFileStore({ root: destination.root, createRoot });
   return createS3Store({
     bucket: destination.bucket,
     prefix: destination.prefix,

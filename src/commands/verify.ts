@@ -19,7 +19,7 @@ export const verifyCommand: Command = {
     const olderThanMinutes = parseMinutes(flags['older-than']);
     const config = await loadConfig();
     // Only the bucket's credentials are needed: no DCS client is built.
-    const store = createStore(config);
+    const store = createStore(config, { createRoot: false });
     const stop = new AbortController();
     const onSignal = (name: string) => {
       if (stop.signal.aborted) return;

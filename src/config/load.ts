@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { validateDetailed } from 'node-cron';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { configSchema, KEY_PLACEHOLDERS, type Config } from './schema.js';
+import { configSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/default.yaml';
 
@@ -43,8 +42,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const source = options.configPath ?? options.env.ARCHIVER_CONFIG ?? DEFAULT_CONFIG_PATH;
   const text = await readConfigFile(isAbsolute(source) ? source : resolve(options.cwd, source), source);
   const fromFile = parseConfigText(text, source);
-  const merged = applyOverrides(fromFile, envOverrides(options.env), options.overrides ?? []);
-  return { config: validateConfig(merged), source };
+  const { merged, origins, problems } = applyOverrides(fromFile, envOverrides(options.env), flagOverrides(options.overrides ?? []));
+  return { config: validateConfig(merged, { origins, problems }), source };
 }
 
 async function readConfigFile(path: string, shown: string): Promise<string> {
@@ -56,14 +55,19 @@ async function readConfigFile(path: string, shown: string): Promise<string> {
   }
 }
 
+/** Every YAML error of the file, each with line:column and the line itself, a caret under the spot. */
 export function parseConfigText(text: string, source = 'config'): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError('', `${source} is not valid YAML: ${detail}`);
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  if (document.errors.length > 0) {
+    const lines = text.split(/\r?\n/);
+    const problems = document.errors.map((error) => {
+      const { line, col } = yamlPosition(lines, lineCounter.linePos(error.pos[0]));
+      return `${source}:${line}:${col} is not valid YAML: ${error.message}\n${excerpt(lines, line, col)}`;
+    });
+    throw new ConfigError('', problems.join('\n'));
   }
+  const parsed: unknown = document.toJS();
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError('', `${source} must be a YAML mapping of sections (dcs, instances, collect, archive, destination, schedule)`);
@@ -71,29 +75,41 @@ export function parseConfigText(text: string, source = 'config'): Record<string,
   return parsed as Record<string, unknown>;
 }
 
-function envOverrides(env: Record<string, string | undefined>): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [];
+/** An error at the end of the text (an unclosed bracket) is shown at the end of the last line that has text. */
+function yamlPosition(lines: string[], at: { line: number; col: number }): { line: number; col: number } {
+  let { line, col } = at;
+  while (line > 1 && (lines[line - 1] ?? '').trim() === '' && col === 1) {
+    line -= 1;
+    col = (lines[line - 1] ?? '').length + 1;
+  }
+  return { line, col };
+}
+
+function excerpt(lines: string[], line: number, col: number): string {
+  const gutter = String(line);
+  return `  ${gutter} | ${lines[line - 1] ?? ''}\n  ${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, col - 1))}^`;
+}
+
+type Override = { path: string; value: unknown; origin: string };
+
+function envOverrides(env: Record<string, string | undefined>): Override[] {
+  const out: Override[] = [];
   for (const [name, { path, type }] of Object.entries(ENV_KEYS)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    if (type === 'number') {
-      const value = Number(raw);
-      if (!Number.isFinite(value)) throw new ConfigError(path, `got ${JSON.stringify(raw)} from ${name}; allowed: a number`);
-      out.push([path, value]);
-    } else if (type === 'boolean') {
-      if (raw !== 'true' && raw !== 'false') throw new ConfigError(path, `got ${JSON.stringify(raw)} from ${name}; allowed: true or false`);
-      out.push([path, raw === 'true']);
-    } else {
-      out.push([path, raw]);
-    }
+    // A value that is not of the type stays a string: the schema refuses it, naming the variable.
+    let value: unknown = raw;
+    if (type === 'number' && raw.trim() !== '' && Number.isFinite(Number(raw))) value = Number(raw);
+    else if (type === 'boolean' && (raw === 'true' || raw === 'false')) value = raw === 'true';
+    out.push({ path, value, origin: name });
   }
   return out;
 }
 
-function flagOverrides(flags: string[]): Array<[string, unknown]> {
+function flagOverrides(flags: string[]): Array<Override | { problem: string }> {
   return flags.map((flag) => {
     const eq = flag.indexOf('=');
-    if (eq <= 0) throw new ConfigError('', `--set ${JSON.stringify(flag)}: expected key.path=value, e.g. --set archive.concurrency=4`);
+    if (eq <= 0) return { problem: `--set ${JSON.stringify(flag)}: expected key.path=value, e.g. --set archive.concurrency=4` };
     const path = flag.slice(0, eq);
     const raw = flag.slice(eq + 1);
     let value: unknown;
@@ -102,204 +118,135 @@ function flagOverrides(flags: string[]): Array<[string, unknown]> {
     } catch {
       value = raw;
     }
-    return [path, value ?? null];
+    return { path, value: value ?? null, origin: `--set ${path}` };
   });
 }
 
-function applyOverrides(base: Record<string, unknown>, env: Array<[string, unknown]>, flags: string[]): Record<string, unknown> {
-  const result = structuredClone(base);
-  for (const [path, value] of [...env, ...flagOverrides(flags)]) setPath(result, path, value);
-  return result;
+interface Merged {
+  merged: Record<string, unknown>;
+  /** Key path → the variable or flag that set it, for the messages. */
+  origins: Map<string, string>;
+  problems: string[];
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+function applyOverrides(base: Record<string, unknown>, env: Override[], flags: Array<Override | { problem: string }>): Merged {
+  const merged = structuredClone(base);
+  const origins = new Map<string, string>();
+  const problems: string[] = [];
+  for (const override of [...env, ...flags]) {
+    if ('problem' in override) {
+      problems.push(override.problem);
+      continue;
+    }
+    const blocked = setPath(merged, override.path, override.value);
+    if (blocked === undefined) origins.set(override.path, override.origin);
+    // A variable cannot set a key inside a section that is not a mapping; the schema reports that
+    // section as the user wrote it. A flag names its key, so it is told why it was not applied.
+    else if (!(override.origin in ENV_KEYS)) problems.push(`${override.origin}: cannot set inside ${blocked}, which is not a mapping`);
+  }
+  return { merged, origins, problems };
+}
+
+/** Sets a key path, making mappings on the way; returns the path that is in the way, if any. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): string | undefined {
   const parts = path.split('.');
   let node: Record<string, unknown> = target;
-  for (const part of parts.slice(0, -1)) {
+  for (const [index, part] of parts.slice(0, -1).entries()) {
     const next = node[part];
     if (next === undefined || next === null) node[part] = {};
-    else if (typeof next !== 'object' || Array.isArray(next)) throw new ConfigError(path, `cannot set inside ${part}, which is not a mapping`);
+    else if (typeof next !== 'object' || Array.isArray(next)) return parts.slice(0, index + 1).join('.');
     node = node[part] as Record<string, unknown>;
   }
   node[parts[parts.length - 1] as string] = value;
+  return undefined;
 }
 
-/** Schema, then the checks a schema cannot express. All problems are reported together. */
-export function validateConfig(input: Record<string, unknown>): Config {
-  const result = configSchema.safeParse(input);
+export interface ValidateOptions {
+  /** Key path → the environment variable or flag that set it. */
+  origins?: ReadonlyMap<string, string>;
+  /** Problems found while merging (a malformed --set), reported with the schema's. */
+  problems?: readonly string[];
+}
+
+/** The schema, refinements included, once; every problem is reported together. */
+export function validateConfig(input: Record<string, unknown>, options: ValidateOptions = {}): Config {
+  const result = configSchema.safeParse(input, { reportInput: true, error: defaultAllowed });
+  const problems = [...(options.problems ?? []).map((problem) => ({ path: '', text: problem }))];
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => describeIssue(issue, input));
-    throw new ConfigError(formatPath(result.error.issues[0]?.path ?? []), lines.join('\n  '));
+    for (const issue of result.error.issues) {
+      const path = formatPath(issue.path);
+      const text = describeIssue(issue, options.origins);
+      problems.push({ path, text: path ? text : `config: ${text}` });
+    }
   }
-  const problems = semanticProblems(result.data);
-  if (problems.length > 0) {
-    const [first] = problems;
-    throw new ConfigError(first?.path ?? '', problems.map((p, i) => (i === 0 ? p.problem : `config ${p.path}: ${p.problem}`)).join('\n  '));
-  }
-  return result.data;
+  if (problems.length === 0 && result.success) return result.data;
+  const [first, ...rest] = problems;
+  const line = (p: { path: string; text: string }) => (p.path ? `config ${p.path}: ${p.text}` : p.text);
+  // ConfigError puts "config PATH: " before the first problem; the others carry their own.
+  throw new ConfigError(first!.path, [first!.text, ...rest.map(line)].join('\n  '));
 }
 
 type Issue = z.core.$ZodIssue;
+type RawIssue = z.core.$ZodRawIssue;
 
-function describeIssue(issue: Issue, input: unknown): string {
-  const path = formatPath(issue.path);
-  const value = valueAt(input, issue.path);
-  const got = value === undefined ? 'nothing' : JSON.stringify(value);
-  const prefix = path ? `config ${path}: ` : 'config: ';
+/** What a schema allows, worded from the issue's own data when the schema did not say. */
+function defaultAllowed(issue: RawIssue): string | undefined {
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `${prefix}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowedKeys(issue.path).join(', ')}`;
-    case 'invalid_value':
-      return `${prefix}got ${got}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}`;
-    case 'too_small':
-    case 'too_big': {
-      const bounds = numberBounds(issue.path);
-      return `${prefix}got ${got}; allowed: ${bounds ?? issue.message}`;
-    }
     case 'invalid_type':
-      if (value === undefined) return `${prefix}is required; allowed: ${issue.expected}`;
-      return `${prefix}got ${got}; allowed: ${issue.expected === 'object' ? 'a mapping' : issue.expected}`;
-    case 'invalid_union':
-      return `${prefix}got ${got}; allowed: an instance id string, or {id, name}`;
+      return TYPE_WORDS[String(issue.expected)] ?? `a value of type ${String(issue.expected)}`;
+    case 'invalid_value':
+      return issue.values.map((v) => JSON.stringify(v)).join(' | ');
+    case 'too_small':
+      if (issue.origin === 'string') return issue.minimum === 1 ? 'a non-empty string' : `a string of at least ${issue.minimum} characters`;
+      if (issue.origin === 'array') return `a list of at least ${issue.minimum} entries`;
+      return `at least ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `a string of at most ${issue.maximum} characters`;
+      if (issue.origin === 'array') return `a list of at most ${issue.maximum} entries`;
+      return `at most ${issue.maximum}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'a URL' : `a string in the format ${issue.format}`;
+    case 'unrecognized_keys':
+      return 'no other keys';
+    case 'invalid_key':
+      // The key's own schema said what it allows.
+      return issue.issues.map((inner) => inner.message).join('; ') || 'valid keys';
     default:
-      return `${prefix}got ${got}; allowed: ${issue.message}`;
+      return undefined;
   }
 }
 
-/** The range of a numeric key, read from the schema itself so messages never drift from it. */
-function numberBounds(path: PropertyKey[]): string | undefined {
-  const node = schemaAt(path) as { minValue?: number | null; maxValue?: number | null; isInt?: boolean } | undefined;
-  if (!node || node.minValue == null || node.maxValue == null) return undefined;
-  return `${node.isInt ? 'an integer' : 'a number'} from ${node.minValue} to ${node.maxValue}`;
-}
+const TYPE_WORDS: Record<string, string> = {
+  boolean: 'true or false',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
+};
 
-interface SchemaNode {
-  _zod: { def: { innerType?: SchemaNode } };
-  shape?: Record<string, SchemaNode>;
-}
-
-/** Walks the schema along a key path, through defaults and optionals. */
-function schemaAt(path: PropertyKey[]): SchemaNode | undefined {
-  const unwrap = (node: SchemaNode | undefined) => {
-    while (node?._zod.def.innerType) node = node._zod.def.innerType;
-    return node;
-  };
-  let node = unwrap(configSchema as unknown as SchemaNode);
-  for (const part of path) node = unwrap(node?.shape?.[String(part)]);
-  return node;
-}
-
-function allowedKeys(path: PropertyKey[]): string[] {
-  let node: unknown = validDefaults();
-  for (const part of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[part];
-  return node && typeof node === 'object' ? Object.keys(node) : [];
-}
-
-let defaultsCache: Config | undefined;
-function validDefaults(): Config {
-  defaultsCache ??= configSchema.parse({ destination: { url: 'file:///defaults/' } });
-  return defaultsCache;
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let node = input;
-  for (const part of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
+/** One problem: "got VALUE; allowed: ...", the message of every issue being what is allowed. */
+function describeIssue(issue: Issue, origins: ReadonlyMap<string, string> | undefined): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${issue.message}`;
   }
-  return node;
+  if (issue.input === undefined) return `is required; allowed: ${issue.message}`;
+  const origin = origins?.get(formatPath(issue.path));
+  return `got ${shown(issue.input)}${origin ? ` from ${origin}` : ''}; allowed: ${issue.message}`;
 }
 
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** `archive.concurrency`, `instances[1].id`; a key that is not a plain name is quoted: `discover.tags[""]`. */
 export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
-}
-
-interface Problem {
-  path: string;
-  problem: string;
-}
-
-function semanticProblems(config: Config): Problem[] {
-  const problems: Problem[] = [];
-  const add = (path: string, value: unknown, allowed: string) => problems.push({ path, problem: `got ${JSON.stringify(value)}; allowed: ${allowed}` });
-
-  if (config.dcs.endpoint?.startsWith('http://') && !config.dcs.allowHttp) {
-    add('dcs.endpoint', config.dcs.endpoint, 'an https:// URL (set dcs.allowHttp: true only for a local simulator)');
-  }
-
-  const placeholders = [...config.archive.keyTemplate.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
-  const unknown = placeholders.filter((p) => !(KEY_PLACEHOLDERS as readonly string[]).includes(p));
-  if (unknown.length > 0) {
-    add('archive.keyTemplate', config.archive.keyTemplate, `placeholders among ${KEY_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
-  } else if (!placeholders.includes('instanceId') || !(placeholders.includes('fileName') || (placeholders.includes('date') && placeholders.includes('replicationIp')))) {
-    add('archive.keyTemplate', config.archive.keyTemplate, 'a template with {instanceId} and {fileName} (or {date} and {replicationIp}), so every file gets its own key');
-  }
-
-  const destination = parseDestinationUrl(config.destination.url);
-  if (typeof destination === 'string') add('destination.url', config.destination.url, destination);
-
-  if (!isTimeZone(config.schedule.timezone)) {
-    add('schedule.timezone', config.schedule.timezone, 'an IANA time zone such as UTC, Europe/Berlin or Asia/Shanghai');
-  }
-  const cron = validateDetailed(config.schedule.cron);
-  if (!cron.valid) {
-    const why = cron.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    add('schedule.cron', config.schedule.cron, `a cron expression of 5 or 6 fields, e.g. "17 3 * * *" (${why})`);
-  }
-
-  const seen = new Set<string>();
-  config.instances.forEach((instance, index) => {
-    if (seen.has(instance.id)) add(`instances[${index}].id`, instance.id, 'each instance once');
-    seen.add(instance.id);
-  });
-  const projects = new Set(config.dcs.projectId ? [config.dcs.projectId] : []);
-  config.projects.forEach((project, p) => {
-    if (projects.has(project.projectId)) add(`projects[${p}].projectId`, project.projectId, 'each project once (dcs.projectId included)');
-    projects.add(project.projectId);
-    if (project.endpoint?.startsWith('http://') && !config.dcs.allowHttp) add(`projects[${p}].endpoint`, project.endpoint, 'an https:// URL (dcs.allowHttp: true only for a local simulator)');
-    project.instances.forEach((instance, index) => {
-      if (seen.has(instance.id)) add(`projects[${p}].instances[${index}].id`, instance.id, 'each instance once, in one project');
-      seen.add(instance.id);
-    });
-  });
-  return problems;
-}
-
-export type Destination =
-  | { kind: 's3'; bucket: string; prefix: string }
-  | { kind: 'file'; root: string };
-
-/** `s3://bucket/prefix/` or `file:///abs/path/`; a string explains what is wrong. */
-export function parseDestinationUrl(url: string): Destination | string {
-  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (s3) {
-    const bucket = s3[1] ?? '';
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) return 's3://BUCKET/prefix/ with a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)';
-    const prefix = normalisePrefix(s3[2] ?? '');
-    if (prefix === undefined) return 'a prefix without "..", "//" or control characters';
-    return { kind: 's3', bucket, prefix };
-  }
-  if (url.startsWith('file://')) {
-    const path = decodeURIComponent(url.slice('file://'.length));
-    if (!path.startsWith('/')) return 'file:///absolute/path/ (three slashes)';
-    if (path.split('/').includes('..')) return 'a path without ".."';
-    return { kind: 'file', root: path };
-  }
-  return 's3://bucket/prefix/ or file:///path/';
-}
-
-function normalisePrefix(prefix: string): string | undefined {
-  if (prefix === '') return '';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\]/.test(prefix) || prefix.split('/').includes('..') || prefix.includes('//')) return undefined;
-  return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    const name = String(part);
+    if (!/^[A-Za-z_][\w-]*$/.test(name)) return `${out}[${JSON.stringify(name)}]`;
+    return out ? `${out}.${name}` : name;
+  }, '');
 }

@@ -1,4 +1,7 @@
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { parseDestinationUrl } from './destination.js';
+import { isRegionTimeZone, timeZoneAllowed } from './time-zone.js';
 
 /**
  * The configuration's shape and defaults. Every key is documented in config/default.yaml;
@@ -19,17 +22,41 @@ export const KEY_PLACEHOLDERS = [
   'logId',
 ] as const;
 
+/*
+ * Each schema says what it allows in its own error message, so a message can be made from the
+ * issue alone (load.ts): "got X; allowed: <message>". Where a schema says nothing, load.ts
+ * words the default from the issue's data (expected type, bounds, enum values).
+ */
+
+/** A number in a range; one wording for every issue (wrong type, fraction, out of range). */
+function integer(min: number, max: number) {
+  const allowed = `an integer from ${min} to ${max}`;
+  return z.int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+function decimal(min: number, max: number) {
+  const allowed = `a number from ${min} to ${max}`;
+  return z.number({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+/** A mapping with a fixed set of keys; an unknown key or a non-mapping is told the allowed keys. */
+function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const keys = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? keys : issue.code === 'invalid_type' ? `a mapping with keys ${keys}` : undefined),
+  });
+}
+
 const instanceId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an instance id: letters, digits, ".", "_" or "-" (a UUID in DCS)');
 
-const instanceEntry = z.union([
-  instanceId.transform((id) => ({ id, name: undefined as string | undefined })),
-  z.strictObject({ id: instanceId, name: z.string().min(1).max(200).optional() }),
-]);
+const instanceEntry = z.union(
+  [instanceId.transform((id) => ({ id, name: undefined as string | undefined })), section({ id: instanceId, name: z.string().min(1).max(200).optional() })],
+  { error: 'an instance id string, or {id, name}' },
+);
 
-const discoverSchema = z
-  .strictObject({
+const discoverSchema = section({
     enabled: z.boolean().default(false),
     namePrefix: z.string().min(1).max(200).nullable().default(null),
     namePattern: z
@@ -46,15 +73,15 @@ const discoverSchema = z
       }, 'a valid regular expression')
       .nullable()
       .default(null),
-    tags: z.record(z.string().min(1).max(128), z.string().max(255)).default({}),
+    tags: z.record(z.string({ error: 'a tag key of 1 to 128 characters' }).min(1).max(128), z.string().max(255)).default({}),
     status: z.string().min(1).nullable().default('RUNNING'),
     exclude: z.array(instanceId).default([]),
-  });
+});
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'an environment variable name, e.g. PROD_HUAWEICLOUD_SDK_AK');
 
 /** Another project (or region) archived by the same process; unset keys come from `dcs`. */
-const projectSchema = z.strictObject({
+const projectSchema = section({
   projectId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a project id (32 hex characters in Huawei Cloud)'),
   region: z
     .string()
@@ -63,20 +90,49 @@ const projectSchema = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().optional(),
   /** Names of the environment variables holding this project's credentials (default: the usual ones). */
   credentialsEnv: z
-    .union([
-      z.strictObject({ ak: envName, sk: envName, securityToken: envName.optional() }),
-      z.strictObject({ token: envName }),
-    ])
+    .union([section({ ak: envName, sk: envName, securityToken: envName.optional() }), section({ token: envName })], {
+      error: 'names of environment variables: {ak, sk} (and securityToken), or {token}',
+    })
     .optional(),
   instances: z.array(instanceEntry).default([]),
   discover: discoverSchema.prefault({ enabled: false }),
 });
 
-const seconds = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
+const seconds = (min: number, max: number, fallback: number) => integer(min, max).default(fallback);
 
-export const configSchema = z.strictObject({
-  dcs: z
-    .strictObject({
+/** Placeholders known, and enough of them that every file gets its own key. */
+const keyTemplate = z
+  .string()
+  .min(1)
+  .max(512)
+  .superRefine((template, ctx) => {
+    const placeholders = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
+    const unknown = placeholders.filter((p) => !(KEY_PLACEHOLDERS as readonly string[]).includes(p));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', input: template, message: `placeholders among ${KEY_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}` });
+    } else if (!placeholders.includes('instanceId') || !(placeholders.includes('fileName') || (placeholders.includes('date') && placeholders.includes('replicationIp')))) {
+      ctx.addIssue({ code: 'custom', input: template, message: 'a template with {instanceId} and {fileName} (or {date} and {replicationIp}), so every file gets its own key' });
+    }
+  });
+
+const cron = z.string().superRefine((expression, ctx) => {
+  const result = validateDetailed(expression);
+  if (!result.valid) {
+    const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    ctx.addIssue({ code: 'custom', input: expression, message: `a cron expression of 5 or 6 fields, e.g. "17 3 * * *" (${why})` });
+  }
+});
+
+/** Parsed here, once: the rest of the program gets `{kind, bucket, prefix}` or `{kind, root}`. */
+const destinationUrl = z.string({ error: 's3://bucket/prefix/ or file:///path/' }).transform((url, ctx) => {
+  const destination = parseDestinationUrl(url);
+  if (typeof destination !== 'string') return destination;
+  ctx.addIssue({ code: 'custom', input: url, message: destination });
+  return z.NEVER;
+});
+
+export const configSchema = section({
+  dcs: section({
       region: z
         .string()
         .regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'a Huawei Cloud region such as cn-north-4 or ap-southeast-1')
@@ -88,16 +144,14 @@ export const configSchema = z.strictObject({
         .nullable()
         .default(null),
       allowHttp: z.boolean().default(false),
-      requestsPerSecond: z.number().min(0.2).max(1000).default(50),
-      retry: z
-        .strictObject({
-          attempts: z.number().int().min(1).max(20).default(5),
-          baseDelayMs: z.number().int().min(1).max(60_000).default(500),
-          maxDelayMs: z.number().int().min(1).max(600_000).default(30_000),
+      requestsPerSecond: decimal(0.2, 1000).default(50),
+      retry: section({
+          attempts: integer(1, 20).default(5),
+          baseDelayMs: integer(1, 60_000).default(500),
+          maxDelayMs: integer(1, 600_000).default(30_000),
         })
         .prefault({}),
-      timeouts: z
-        .strictObject({
+      timeouts: section({
           connectSeconds: seconds(1, 300, 10),
           headersSeconds: seconds(1, 600, 30),
           bodySeconds: seconds(1, 3600, 60),
@@ -108,59 +162,101 @@ export const configSchema = z.strictObject({
   instances: z.array(instanceEntry).default([]),
   discover: discoverSchema.prefault({}),
   projects: z.array(projectSchema).default([]),
-  collect: z
-    .strictObject({
+  collect: section({
       enabled: z.boolean().default(true),
       waitSeconds: seconds(0, 86_400, 300),
     })
     .prefault({}),
-  archive: z
-    .strictObject({
-      concurrency: z.number().int().min(1).max(256).default(8),
+  archive: section({
+      concurrency: integer(1, 256).default(8),
       includeOpenDay: z.boolean().default(false),
-      keyTemplate: z.string().min(1).max(512).default('{instanceId}/{date}/{fileName}'),
+      keyTemplate: keyTemplate.default('{instanceId}/{date}/{fileName}'),
       compression: z.enum(['none', 'gzip']).default('none'),
-      partSizeMiB: z.number().int().min(5).max(512).default(5),
+      partSizeMiB: integer(5, 512).default(5),
     })
     .prefault({}),
-  destination: z
-    .strictObject({
-      url: z.string().regex(/^(s3|file):\/\/./, 's3://bucket/prefix/ or file:///path/'),
+  destination: section({
+      url: destinationUrl,
       endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
       region: z.string().min(1).default('us-east-1'),
       forcePathStyle: z.boolean().default(false),
     }),
-  schedule: z
-    .strictObject({
-      cron: z.string().min(1).default('17 3 * * *'),
-      timezone: z.string().min(1).default('UTC'),
+  schedule: section({
+      cron: cron.default('17 3 * * *'),
+      timezone: z
+        .string()
+        .refine(isRegionTimeZone, { error: (issue) => timeZoneAllowed(issue.input) })
+        .default('UTC'),
       runOnStart: z.boolean().default(false),
       maxRandomDelaySeconds: seconds(0, 3600, 0),
     })
     .prefault({}),
-  shutdown: z
-    .strictObject({
+  shutdown: section({
       graceSeconds: seconds(0, 3600, 25),
     })
     .prefault({}),
-  server: z
-    .strictObject({
-      port: z.number().int().min(0).max(65_535).nullable().default(9464),
+  server: section({
+      port: integer(0, 65_535).nullable().default(9464),
       host: z.string().min(1).default('0.0.0.0'),
     })
     .prefault({}),
-  metrics: z
-    .strictObject({
+  metrics: section({
       pushgatewayUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
       jobName: z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, 'a Prometheus job name').default('dcs-log-archiver'),
     })
     .prefault({}),
-  sharding: z
-    .strictObject({
-      count: z.number().int().min(1).max(10_000).nullable().default(null),
+  sharding: section({
+      count: integer(1, 10_000).nullable().default(null),
     })
     .prefault({}),
-});
+})
+  .superRefine(plainHttpProblems, { when: validAt(['dcs', 'endpoint'], ['dcs', 'allowHttp'], ['projects']) })
+  .superRefine(duplicateProblems, { when: validAt(['dcs', 'projectId'], ['instances'], ['projects']) });
+
+/**
+ * A refinement of the whole config runs whenever the keys it reads are valid (zod skips it
+ * after any other problem by default), so its problems are reported together with the rest.
+ */
+function validAt(...keys: PropertyKey[][]) {
+  const overlaps = (a: PropertyKey[], b: PropertyKey[]) => a.slice(0, Math.min(a.length, b.length)).every((part, i) => part === b[i]);
+  return (payload: z.core.ParsePayload): boolean => !payload.issues.some((issue) => keys.some((key) => overlaps(issue.path ?? [], key)));
+}
+
+interface CrossFieldInput {
+  dcs: { endpoint: string | null; allowHttp: boolean; projectId: string | null };
+  instances: Array<{ id: string }>;
+  projects: Array<{ projectId: string; endpoint?: string | null | undefined; instances: Array<{ id: string }> }>;
+}
+
+const addProblem = (ctx: z.RefinementCtx, path: PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: 'custom', path, input, message });
+
+/** Plain http only with dcs.allowHttp, which covers every project. */
+function plainHttpProblems(config: CrossFieldInput, ctx: z.RefinementCtx): void {
+  if (config.dcs.endpoint?.startsWith('http://') && !config.dcs.allowHttp) {
+    addProblem(ctx, ['dcs', 'endpoint'], config.dcs.endpoint, 'an https:// URL (set dcs.allowHttp: true only for a local simulator)');
+  }
+  config.projects.forEach((project, p) => {
+    if (project.endpoint?.startsWith('http://') && !config.dcs.allowHttp) addProblem(ctx, ['projects', p, 'endpoint'], project.endpoint, 'an https:// URL (dcs.allowHttp: true only for a local simulator)');
+  });
+}
+
+/** Each project once, and each instance once across all projects. */
+function duplicateProblems(config: CrossFieldInput, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  config.instances.forEach((instance, index) => {
+    if (seen.has(instance.id)) addProblem(ctx, ['instances', index, 'id'], instance.id, 'each instance once');
+    seen.add(instance.id);
+  });
+  const projects = new Set(config.dcs.projectId ? [config.dcs.projectId] : []);
+  config.projects.forEach((project, p) => {
+    if (projects.has(project.projectId)) addProblem(ctx, ['projects', p, 'projectId'], project.projectId, 'each project once (dcs.projectId included)');
+    projects.add(project.projectId);
+    project.instances.forEach((instance, index) => {
+      if (seen.has(instance.id)) addProblem(ctx, ['projects', p, 'instances', index, 'id'], instance.id, 'each instance once, in one project');
+      seen.add(instance.id);
+    });
+  });
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -208,7 +208,9 @@ export function createDcsClient(options: DcsClientOptions): DcsApi {
     const filterQuery: Array<[string, string]> = [];
     if (filter.name !== undefined) filterQuery.push(['name', filter.name]);
     if (filter.status !== undefined) filterQuery.push(['status', filter.status]);
-    for (const [key, value] of Object.entries(filter.tags ?? {})) filterQuery.push(['tags', `${key}=${value}`]);
+    // One `tags` parameter, `k1=v1,k2=v2`, as the API reference and the official SDK send it.
+    const tags = Object.entries(filter.tags ?? {});
+    if (tags.length > 0) filterQuery.push(['tags', tags.map(([key, value]) => `${key}=${value}`).join(',')]);
 
     const paged = await pageByOffset({
       op: 'list-instances',

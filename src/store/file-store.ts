@@ -4,13 +4,20 @@ import { access, mkdir, open, readdir, readFile, rename, stat, unlink, type File
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { AbortedError, ArchiveError, type FailureKind } from '../errors.js';
+import { AbortedError, ArchiveError } from '../errors.js';
+import { classifyFsError, codeOf, isMissing } from './fs-errors.js';
 import { assertSafeKey, assertSafePrefix, compareKeys } from './key-safety.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
 export interface FileStoreOptions {
-  /** The destination directory (a local disk or a mounted volume); it must exist. */
+  /** The destination directory (a local disk or a mounted volume). */
   root: string;
+  /**
+   * A missing root whose parent exists is made by the first write (mode 0750), and check() lets
+   * it pass; a missing parent stays fatal. Off by default: a reader (verify) must find the
+   * archive, not an empty place where it could be.
+   */
+  createRoot?: boolean;
 }
 
 /**
@@ -36,12 +43,39 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
   };
   const fail = (error: unknown, operation: string, key?: string) => classifyFsError(error, operation, location, key);
 
-  /** Not recursive: a root that vanished (an unmounted volume) must fail, not be created anew. */
+  /**
+   * Whether the root was seen or made by this store. Until then a missing root is one still to
+   * be created (its parent exists: check() said so); after, a root that vanished (an unmounted
+   * volume) must fail, not be created anew.
+   */
+  let rootKnown = false;
+
+  /** The root is missing and may be created here: its parent is a directory. */
+  async function rootCreatable(): Promise<boolean> {
+    if (rootKnown || options.createRoot !== true) return false;
+    const parent = await stat(dirname(root)).catch(() => undefined);
+    return parent?.isDirectory() === true;
+  }
+
+  /** Not recursive: only the root itself is made, never a missing parent (a volume not mounted). */
   async function ensureUploadArea() {
     try {
       await mkdir(uploads);
+      rootKnown = true;
     } catch (error) {
-      if (codeOf(error) === 'EEXIST') return;
+      if (codeOf(error) === 'EEXIST') {
+        rootKnown = true;
+        return;
+      }
+      if (codeOf(error) === 'ENOENT' && (await rootCreatable())) {
+        try {
+          await mkdir(root, { mode: 0o750 });
+        } catch (inner) {
+          if (codeOf(inner) !== 'EEXIST') throw fail(inner, 'create');
+        }
+        rootKnown = true;
+        return ensureUploadArea();
+      }
       throw fail(error, 'check');
     }
   }
@@ -108,9 +142,21 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
 
     async check() {
       try {
-        const info = await stat(root);
+        const info = await stat(root).catch(async (error: unknown) => {
+          if (codeOf(error) !== 'ENOENT') throw error;
+          if (!(await rootCreatable())) {
+            throw Object.assign(new Error(`neither ${root} nor its parent ${dirname(root)} exists`), { code: 'ENOENT' });
+          }
+          return undefined;
+        });
+        // A missing root is made by the first write, so checking (and a dry run) writes nothing.
+        if (info === undefined) {
+          await access(dirname(root), fsConstants.W_OK | fsConstants.X_OK);
+          return;
+        }
         if (!info.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
         await access(root, fsConstants.W_OK | fsConstants.X_OK);
+        rootKnown = true;
       } catch (error) {
         throw fail(error, 'check');
       }
@@ -201,8 +247,10 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
         try {
           entries = await readdir(dir, { withFileTypes: true });
         } catch (error) {
-          // A missing subtree lists as empty; a missing root (an unmounted volume) must not.
+          // A missing subtree lists as empty, and so does a root still to be created; a root that
+          // vanished or whose parent is missing (an unmounted volume) must not.
           if ((codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') && dir !== root) return;
+          if (codeOf(error) === 'ENOENT' && dir === root && (await rootCreatable())) return;
           throw fail(error, dir === root ? 'check' : 'list', keyPrefix);
         }
         const named = entries
@@ -319,40 +367,6 @@ async function removeIfPresent(path: string): Promise<void> {
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') throw error;
   }
-}
-
-function codeOf(error: unknown): string | undefined {
-  return (error as { code?: unknown })?.code as string | undefined;
-}
-
-/** A key whose path is missing, or where a directory or a file stands in the way. */
-function isMissing(error: unknown): boolean {
-  const code = codeOf(error);
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
-}
-
-const FATAL: Record<string, string> = {
-  ENOENT: 'the destination directory does not exist: create it or mount the volume',
-  ENOTDIR: 'the destination is not a directory: correct destination.url',
-  EACCES: 'permission denied: let this user write to the destination directory',
-  EPERM: 'operation not permitted: let this user write to the destination directory',
-  EROFS: 'the destination is mounted read-only',
-  ENOSPC: 'the destination volume is full',
-  EDQUOT: 'the disk quota for the destination is exhausted',
-};
-const RETRYABLE = new Set(['EIO', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'ESTALE', 'EMFILE', 'ENFILE']);
-
-function classifyFsError(error: unknown, operation: string, location: string, key?: string): Error {
-  if (error instanceof ArchiveError || error instanceof AbortedError) return error;
-  if ((error as { name?: string })?.name === 'AbortError') return new AbortedError(`${operation} stopped before completion`);
-  const code = codeOf(error);
-  // Only the root itself missing is fatal; a missing path under it is the operation's problem.
-  const fatal = code !== undefined && code in FATAL && (code !== 'ENOENT' || operation === 'check') && (code !== 'ENOTDIR' || operation === 'check');
-  const kind: FailureKind = fatal ? 'fatal' : code !== undefined && RETRYABLE.has(code) ? 'retryable' : 'file';
-  const where = `${operation} ${location}${key ?? ''}`;
-  const detail = error instanceof Error ? error.message : String(error);
-  const next = fatal ? `: ${FATAL[code!]}` : '';
-  return new ArchiveError('store', kind, (code ?? 'error').toLowerCase(), `${where} failed (${code ?? 'error'})${next}; ${detail}`);
 }
 
 /** A file's version: a new inode for every atomic write, and its modification time to the nanosecond. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -39,6 +39,39 @@ describe('file store', () => {
     roots.push(root);
     return { root, store: createFileStore({ root }) };
   }
+
+  it('creates a missing root (mode 0750) at its first write when the parent exists; checking and reading write nothing', async () => {
+    const { root: parent } = await fresh();
+    const root = join(parent, 'archive');
+    const store = createFileStore({ root, createRoot: true });
+    await store.check();
+    expect(await collect(store.list(''))).toEqual([]);
+    expect(await store.get('records/x.json')).toBeUndefined();
+    expect(await readdir(parent)).toEqual([]);
+    await store.put('records/x.json', '{}');
+    expect((await stat(root)).mode & 0o777).toBe(0o750);
+    expect((await store.get('records/x.json'))?.body.toString()).toBe('{}');
+  });
+
+  it('refuses at check, as fatal, a root whose parent is missing too, naming both and what to do', async () => {
+    const { root: base } = await fresh();
+    const root = join(base, 'mnt', 'archive');
+    const error = (await createFileStore({ root, createRoot: true }).check().catch((caught: unknown) => caught)) as ArchiveError;
+    expect(error).toBeInstanceOf(ArchiveError);
+    expect(error.kind).toBe('fatal');
+    expect(error.message).toContain(`neither ${root} nor its parent ${join(base, 'mnt')} exists`);
+    expect(error.message).toContain('create it (or its parent), mount the volume, or correct destination.url');
+    await expect(createFileStore({ root, createRoot: true }).put('a', 'x')).rejects.toMatchObject({ kind: 'fatal' });
+    expect(await readdir(base)).toEqual([]);
+  });
+
+  it('leaves a missing root missing, and fatal at check, unless told it may create it (a reader)', async () => {
+    const { root: parent } = await fresh();
+    const root = join(parent, 'archive');
+    await expect(createFileStore({ root }).check()).rejects.toMatchObject({ kind: 'fatal' });
+    await expect(createFileStore({ root }).put('a', 'x')).rejects.toMatchObject({ kind: 'fatal' });
+    expect(await readdir(parent)).toEqual([]);
+  });
 
   it('keeps its upload area out of listings and refuses keys inside it', async () => {
     const { store } = await fresh();
@@ -81,8 +114,9 @@ describe('file store', () => {
     });
   });
 
-  it('fails as fatal when the root has gone, instead of creating it anew or listing nothing', async () => {
+  it('fails as fatal when the root has gone after it was seen, instead of creating it anew or listing nothing', async () => {
     const { root, store } = await fresh();
+    await store.check();
     await rm(root, { recursive: true });
     const error = await store.put('a.log', 'x').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ArchiveError);

@@ -161,11 +161,12 @@ describe('listing instances', () => {
       const { id } = fixture.sim.addInstance(TEST_PROJECT_ID, { name: `cache-${i}`, tags });
       if (i % 2 === 0) wanted.push(id);
     }
-    const instances = await fixture.client({ pageSize: 5 }).listInstances({ status: 'RUNNING', tags: { env: 'prod' } });
+    const instances = await fixture.client({ pageSize: 5 }).listInstances({ status: 'RUNNING', tags: { env: 'prod', team: 'a' } });
     expect(instances.map((instance) => instance.id)).toEqual(wanted);
     expect(instances[0]).toMatchObject({ name: 'cache-0', status: 'RUNNING', cacheMode: 'ha', engine: 'Redis', tags: { env: 'prod', team: 'a' } });
     const calls = fixture.sim.requests.filter((r) => r.op === 'instances');
-    expect(calls[1]?.query).toMatchObject({ offset: '1', limit: '5', status: 'RUNNING', tags: 'env=prod' });
+    // One tags parameter with the pairs joined by commas (the simulator refuses a repeated one).
+    expect(calls[1]?.query).toMatchObject({ offset: '1', limit: '5', status: 'RUNNING', tags: 'env=prod,team=a' });
   });
 
   it('sends the name filter and returns what matches', async () => {

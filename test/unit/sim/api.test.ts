@@ -148,8 +148,8 @@ describe('shards, replicas and instances', () => {
     sim.setReplicaActive(TEST_PROJECT_ID, instance.id, instance.replicas[1]!.id, false);
     const res = await call(sim, p(`/instance/${instance.id}/groups`), { at: T0 });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { group_count: string; group_list: Array<{ group_name: string; replication_list: Array<Record<string, unknown>> }> };
-    expect(body.group_count).toBe('2');
+    const body = (await res.json()) as { group_count: number; group_list: Array<{ group_name: string; replication_list: Array<Record<string, unknown>> }> };
+    expect(body.group_count).toBe(2);
     expect(body.group_list.map((g) => g.group_name)).toEqual(['group-0', 'group-1']);
     expect(body.group_list[0]!.replication_list).toEqual([
       expect.objectContaining({ replication_id: instance.replicas[0]!.id, replication_ip: instance.replicas[0]!.ip, replication_role: 'master', status: 'Active' }),
@@ -193,7 +193,12 @@ describe('shards, replicas and instances', () => {
     expect(await names('offset=2&limit=1')).toEqual(['orders-dev']);
     expect(await names('offset=1&limit=10&name=orders')).toEqual(['orders-cache', 'orders-dev']);
     expect(await names('offset=1&limit=10&status=FROZEN')).toEqual(['sessions']);
-    expect(await names('offset=1&limit=10&tags=env=prod&tags=team=orders')).toEqual(['orders-cache']);
+    expect(await names('offset=1&limit=10&tags=env=prod,team=orders')).toEqual(['orders-cache']);
+    expect(await names(`offset=1&limit=10&tags=${encodeURIComponent('env=prod,team=orders')}`)).toEqual(['orders-cache']);
+    expect(await names('offset=1&limit=10&tags=team')).toEqual(['orders-cache', 'orders-dev']);
+    const repeated = await call(sim, p('/instances?offset=1&limit=10&tags=env=prod&tags=team=orders'), { at: T0 });
+    expect(repeated.status).toBe(400);
+    expect(await repeated.json()).toMatchObject({ error_code: 'DCS.4800' });
   });
 
   it('describes one instance including cache_mode and tags as key/value pairs', async () => {
