@@ -129,6 +129,13 @@ export const configSchema = z.strictObject({
       endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
       region: z.string().min(1).default('us-east-1'),
       forcePathStyle: z.boolean().default(false),
+      /** Per request to an S3 store; the start-of-pass check is bounded by them too (src/store/check-deadline.ts). */
+      timeouts: z
+        .strictObject({
+          connectSeconds: seconds(1, 300, 10),
+          requestSeconds: seconds(1, 3600, 60),
+        })
+        .prefault({}),
     }),
   schedule: z
     .strictObject({

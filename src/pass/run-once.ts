@@ -86,6 +86,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
   let instances: InstanceReport[] = [];
   let discoveryError: FailureInfo | undefined;
   try {
+    onEvent({ type: 'store-check-started', location: deps.store.location, ...(deps.store.checkDeadlineMs === undefined ? {} : { deadlineMs: deps.store.checkDeadlineMs }) });
     await checkStore(deps.store, scope.hard);
     const candidates = await resolveTargets(
       deps.projects,
