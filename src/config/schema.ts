@@ -136,6 +136,11 @@ export const configSchema = z.strictObject({
           requestSeconds: seconds(1, 3600, 60),
         })
         .prefault({}),
+      /**
+       * Days an archived log is kept (a bucket lifecycle rule expires it); null: forever. More than
+       * DCS's own 7: a file DCS still lists must never have expired, or it would be archived again.
+       */
+      retentionDays: z.number().int().min(8).max(36_500).nullable().default(null),
     }),
   schedule: z
     .strictObject({

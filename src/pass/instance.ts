@@ -97,7 +97,7 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
     if (!isStop(error)) return { ...report, error: failed(error).error! };
   }
   const notCollectedReplicas = collected.replicasFailure ? 'all' : collected.collection.filter((c) => c.result === 'failed').map((c) => c.replica);
-  const coverage = computeCoverage({ instanceId, replicas: collected.replicaKeys, records: known, emptyDays, logs: collected.listing.logs, today: ctx.today, notCollected: notCollectedReplicas });
+  const coverage = computeCoverage({ instanceId, replicas: collected.replicaKeys, records: known, emptyDays, logs: collected.listing.logs, today: ctx.today, notCollected: notCollectedReplicas, retentionDays: ctx.config.destination.retentionDays });
   for (const { replica, date } of coverage.atRisk) onEvent({ type: 'day-at-risk', instanceId, replica, date });
   const current = new Set(collected.replicaKeys);
   if (current.size > 0 && !current.has(SINGLE_NODE)) {

@@ -61,6 +61,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     signal: scope.hard,
     onRetry: (retry) => onEvent({ type: 'retry', ...retry }),
     ...(deps.scrub ? { scrub: deps.scrub } : {}),
+    retentionDays: config.destination.retentionDays,
   });
   const ctx: InstanceContext = {
     config,
