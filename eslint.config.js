@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['errors.ts', 'retry.ts', 'task-pool.ts', 'redact.ts', 'calendar.ts'],
   ['config/', 'dcs/', 'store/', 'schedule/'],
-  ['records/record.ts', 'records/layout.ts'],
+  ['records/record.ts', 'records/layout.ts', 'records/retention.ts'],
   ['plan/'],
   ['events.ts'],
   ['collect/', 'transfer/'],

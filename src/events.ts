@@ -14,6 +14,8 @@ export type PassResult = 'ok' | 'partial' | 'failed' | 'stopped';
  * metrics and progress; tests record them. No event ever carries a secret or a link.
  */
 export type ArchiverEvent =
+  /** The pass waits for the destination's answer (location without credentials), at most `deadlineMs` when bounded. */
+  | { type: 'store-check-started'; location: string; deadlineMs?: number }
   | { type: 'pass-started'; runId: string; instances: number; dryRun: boolean }
   | { type: 'instance-planned'; instanceId: string; archive: number; skip: Record<string, number>; probes: number }
   | ({ type: 'instance-failed'; instanceId: string } & FailureInfo)

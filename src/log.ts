@@ -77,6 +77,12 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
 /** The edge's reading of core events: one line per archived file and a summary. */
 export function logEvent(logger: Logger, event: ArchiverEvent): void {
   switch (event.type) {
+    case 'store-check-started':
+      logger.info(
+        { location: event.location, ...(event.deadlineMs === undefined ? {} : { deadlineSeconds: event.deadlineMs / 1000 }) },
+        `waiting for the destination ${event.location}${event.deadlineMs === undefined ? '' : ` (at most ${event.deadlineMs / 1000} s)`}`,
+      );
+      break;
     case 'pass-started':
       logger.info({ runId: event.runId, instances: event.instances, dryRun: event.dryRun }, 'pass started');
       break;

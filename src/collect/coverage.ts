@@ -1,6 +1,7 @@
 import type { RunLog } from '../dcs/types.js';
 import { addDays, daysBetween } from '../calendar.js';
 import type { ArchiveRecord, EmptyDay } from '../records/record.js';
+import { oldestKeptDay, type RetentionDays } from '../records/retention.js';
 import { belongsTo, RETENTION_DAYS, SINGLE_NODE } from './collect.js';
 
 /**
@@ -18,7 +19,8 @@ export interface InstanceCoverage {
   atRisk: Array<{ replica: string; date: string }>;
   /**
    * Days between the last one kept before the window and the window that were never archived:
-   * DCS has deleted them (downtime longer than its retention).
+   * DCS has deleted them (downtime longer than its retention). Days past
+   * `destination.retentionDays` are left out: the bucket is not expected to keep them.
    */
   lost: Array<{ replica: string; date: string }>;
   /** Replicas this pass could not collect (their collect call failed, or the groups call did): their open days may stay missing. */
@@ -39,6 +41,8 @@ export function computeCoverage(input: {
   today: string;
   /** Replica keys whose collection failed; `all` when the replicas themselves could not be learned. */
   notCollected?: string[] | 'all';
+  /** `destination.retentionDays` (at least 8, so never inside DCS's 7-day window); null or omitted: forever. */
+  retentionDays?: RetentionDays;
 }): InstanceCoverage {
   const days = Array.from({ length: RETENTION_DAYS + 1 }, (_, i) => addDays(input.today, i - RETENTION_DAYS));
   const records = [...input.records];
@@ -66,6 +70,7 @@ export function computeCoverage(input: {
   }));
   const lost: InstanceCoverage['lost'] = [];
   const windowStart = days[0] as string;
+  const oldestKept = oldestKeptDay(input.today, input.retentionDays ?? null);
   for (const { replica } of replicas) {
     const kept = [
       ...records.filter((r) => belongsTo(replica, r.replicationIp)).map((r) => r.date),
@@ -74,7 +79,7 @@ export function computeCoverage(input: {
     if (kept.length === 0) continue;
     const keptSet = new Set(kept);
     for (let date = addDays(kept.reduce((a, b) => (a > b ? a : b)), 1); date < windowStart; date = addDays(date, 1)) {
-      if (!keptSet.has(date)) lost.push({ replica, date });
+      if (!keptSet.has(date) && (oldestKept === undefined || date >= oldestKept)) lost.push({ replica, date });
     }
   }
   const notCollected = input.notCollected === 'all' ? replicas.map((r) => r.replica) : (input.notCollected ?? []);

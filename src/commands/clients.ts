@@ -186,6 +186,7 @@ export function createStore(config: Config, { createRoot = true }: { createRoot?
     ...(config.destination.endpoint ? { endpoint: config.destination.endpoint } : {}),
     partSize: config.archive.partSizeMiB * 1024 * 1024,
     maxSockets: config.archive.concurrency * 2,
+    timeouts: { connectMs: config.destination.timeouts.connectSeconds * 1000, requestMs: config.destination.timeouts.requestSeconds * 1000 },
     onBodyRead: youngCollectionEvery(config.archive.partSizeMiB * 1024 * 1024),
   });
 }

@@ -47,6 +47,7 @@ export const coverageCommand: Command = {
                 emptyDays: records.emptyDays,
                 logs: listing.logs,
                 today,
+                retentionDays: config.destination.retentionDays,
               });
               return { id: instance.id, ...(instance.name ? { name: instance.name } : {}), coverage };
             } catch (error) {

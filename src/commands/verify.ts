@@ -39,6 +39,7 @@ export const verifyCommand: Command = {
         deep,
         fix,
         olderThanMs: olderThanMinutes * 60_000,
+        retentionDays: config.destination.retentionDays,
         now: () => new Date(),
         onFinding: (finding) => logFinding(logger, finding),
         signal: stop.signal,
@@ -147,6 +148,8 @@ function messageOf(f: Finding & { record?: string; expected?: unknown; actual?: 
       return `upload in progress for ${f.key || '(unknown key)'}, started ${f.initiated}; left alone (younger than --older-than)`;
     case 'fix-failed':
       return `could not fix ${f.key}: ${f.detail}`;
+    case 'expired':
+      return `expired: ${f.key}, named by ${f.record}, is gone past the retention (${f.detail}); expected, not a problem`;
     case 'instance-empty':
       return `no records and no manifest for instance ${f.instanceId}: is the id right?`;
   }

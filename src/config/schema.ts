@@ -180,6 +180,18 @@ export const configSchema = section({
       endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).nullable().default(null),
       region: z.string().min(1).default('us-east-1'),
       forcePathStyle: z.boolean().default(false),
+      /** Per request to an S3 store; the start-of-pass check is bounded by them too (src/store/check-deadline.ts). */
+      timeouts: z
+        .strictObject({
+          connectSeconds: seconds(1, 300, 10),
+          requestSeconds: seconds(1, 3600, 60),
+        })
+        .prefault({}),
+      /**
+       * Days an archived log is kept (a bucket lifecycle rule expires it); null: forever. More than
+       * DCS's own 7: a file DCS still lists must never have expired, or it would be archived again.
+       */
+      retentionDays: z.number().int().min(8).max(36_500).nullable().default(null),
     }),
   schedule: section({
       cron: cron.default('17 3 * * *'),

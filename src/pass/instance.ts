@@ -105,7 +105,7 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
     if (!isStop(error)) return { ...report, error: instanceFailure(error) };
   }
   const notCollectedReplicas = collected.replicasFailure ? 'all' : collected.collection.filter((c) => c.result === 'failed').map((c) => c.replica);
-  const coverage = computeCoverage({ instanceId, replicas: collected.replicaKeys, records: known, emptyDays, logs: collected.listing.logs, today: ctx.today, notCollected: notCollectedReplicas });
+  const coverage = computeCoverage({ instanceId, replicas: collected.replicaKeys, records: known, emptyDays, logs: collected.listing.logs, today: ctx.today, notCollected: notCollectedReplicas, retentionDays: ctx.config.destination.retentionDays });
   // After a stop the next pass decides what is at risk: it takes the deferred files first.
   if (!scope.stoppedBySignal()) for (const { replica, date } of coverage.atRisk) onEvent({ type: 'day-at-risk', instanceId, replica, date });
   const current = new Set(collected.replicaKeys);

@@ -61,6 +61,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     signal: scope.hard,
     onRetry: (retry) => onEvent({ type: 'retry', ...retry }),
     ...(deps.scrub ? { scrub: deps.scrub } : {}),
+    retentionDays: config.destination.retentionDays,
   });
   const ctx: InstanceContext = {
     config,
@@ -97,6 +98,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     );
     // Before the bucket is touched: without discovery, a mistyped --instance costs no request.
     const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
+    onEvent({ type: 'store-check-started', location: deps.store.location, ...(deps.store.checkDeadlineMs === undefined ? {} : { deadlineMs: deps.store.checkDeadlineMs }) });
     await checkStore(deps.store, scope.hard);
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
     instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));

@@ -6,6 +6,7 @@ import type { BucketStore, StoredObject, Written } from '../store/store.js';
 import type { Transferred } from '../transfer/transfer-file.js';
 import { manifestKey, recordKey, recordPrefix, runReportKey } from './layout.js';
 import { identityOf, parseRecord, recordText, SCHEMA_VERSION, type ArchiveRecord, type EmptyDay, type Manifest } from './record.js';
+import { pastRetention, type RetentionDays } from './retention.js';
 import type { RunReport } from './run-report.js';
 
 /**
@@ -28,6 +29,8 @@ export interface InstanceRecords {
   problems: string[];
   /** Confirmed empty days, from the manifest. */
   emptyDays: EmptyDay[];
+  /** Records whose object expired past the retention, by record key, with their stamp (from the manifest). */
+  expired: Map<string, string>;
 }
 
 export interface StampedRecord {
@@ -62,6 +65,7 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
   const fromManifest = new Map<string, ArchiveRecord>();
   for (const entry of manifest?.entries ?? []) fromManifest.set(recordKey(entry.instanceId, entry.date, entry.fileName), entry);
   const stamps: Record<string, string> = manifest?.recordStamps ?? {};
+  const expired = new Map<string, string>(Object.entries(manifest?.expired ?? {}));
 
   const prefix = recordPrefix(instanceId);
   const startAfter = sinceDate ? `${prefix}${sinceDate}` : undefined;
@@ -74,6 +78,8 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
     listed.add(object.key);
     const stamp = stampOf(object);
     const known = fromManifest.get(object.key);
+    // Its object expired past the retention, and the record is as it was: nothing to do.
+    if (!known && expired.get(object.key) === stamp) continue;
     if (known && stamps[object.key] === stamp) {
       stamped.set(object.key, { record: known, stamp });
       continue;
@@ -84,6 +90,9 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
     if (typeof record === 'string') problems.push(`${object.key}: ${record}`);
     else stamped.set(object.key, { record, stamp });
   }
+  for (const key of expired.keys()) {
+    if ((startAfter === undefined || key > startAfter) && !listed.has(key)) expired.delete(key); // its record expired too
+  }
   for (const [key, entry] of fromManifest) {
     const inWindow = startAfter === undefined || key > startAfter;
     if (!inWindow) stamped.set(key, { record: entry, stamp: stamps[key] ?? '' });
@@ -93,15 +102,15 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
 
   const byIdentity = new Map<string, ArchiveRecord>();
   for (const { record } of stamped.values()) byIdentity.set(identityOf(record), record);
-  return { byIdentity, stamped, stale, problems, emptyDays: manifest?.emptyDays ?? [] };
+  return { byIdentity, stamped, stale, problems, emptyDays: manifest?.emptyDays ?? [], expired };
 }
 
 async function readManifest(store: BucketStore, instanceId: string, signal?: AbortSignal) {
   const found = await store.get(manifestKey(instanceId), signal);
   if (!found) return undefined;
   const parsed = parseManifest(found.body.toString('utf8'));
-  if (typeof parsed === 'string') return { entries: [], emptyDays: [], recordStamps: {}, problem: parsed };
-  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], recordStamps: parsed.recordStamps ?? {}, problem: undefined };
+  if (typeof parsed === 'string') return { entries: [], emptyDays: [], recordStamps: {}, expired: {} as Record<string, string>, problem: parsed };
+  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], recordStamps: parsed.recordStamps ?? {}, expired: parsed.expired ?? {}, problem: undefined };
 }
 
 export async function readRecord(store: BucketStore, key: string, signal?: AbortSignal): Promise<ArchiveRecord | string> {
@@ -131,7 +140,11 @@ export function parseManifest(text: string): Manifest | string {
   if (m.recordStamps && typeof m.recordStamps === 'object') {
     for (const [key, stamp] of Object.entries(m.recordStamps)) if (typeof stamp === 'string') recordStamps[key] = stamp;
   }
-  return { ...(m as Manifest), entries, emptyDays, recordStamps };
+  const expired: Record<string, string> = {};
+  if (m.expired && typeof m.expired === 'object') {
+    for (const [key, stamp] of Object.entries(m.expired)) if (typeof stamp === 'string') expired[key] = stamp;
+  }
+  return { ...(m as Manifest), entries, emptyDays, recordStamps, expired };
 }
 
 interface RebuildOptions {
@@ -141,13 +154,19 @@ interface RebuildOptions {
   stamped: ReadonlyMap<string, StampedRecord>;
   /** Carried over: they live only in the manifest. */
   emptyDays?: EmptyDay[];
+  /** `destination.retentionDays`: a record past it whose object is gone leaves the entries. */
+  retentionDays?: RetentionDays;
+  /** Records already known expired, with their stamp: not read, nor their object looked for, again. */
+  expired?: ReadonlyMap<string, string>;
   now: Date;
   signal?: AbortSignal;
 }
 
 /**
  * Rebuilds the manifest from every record in the bucket, with each record's stamp. A record is
- * read unless this pass already holds it at the very version listed now.
+ * read unless this pass already holds it at the very version listed now. With a retention, a
+ * record past it whose object is gone (a lifecycle rule expired it) is kept out of the entries
+ * and noted as expired; the record itself stays, as the trace of what was kept and for how long.
  */
 export async function rebuildManifest(options: RebuildOptions): Promise<Manifest> {
   return (await buildManifest(options)).manifest;
@@ -162,9 +181,14 @@ async function buildManifest(options: RebuildOptions): Promise<{ manifest: Manif
   const { store, instanceId, signal } = options;
   const entries: ArchiveRecord[] = [];
   const recordStamps: Record<string, string> = {};
+  const expired: Record<string, string> = {};
   let reread = 0;
   for await (const object of store.list(recordPrefix(instanceId), { signal })) {
     const stamp = stampOf(object);
+    if (options.expired?.get(object.key) === stamp) {
+      expired[object.key] = stamp;
+      continue;
+    }
     const held = options.stamped.get(object.key);
     let record: ArchiveRecord | string;
     if (held && held.stamp === stamp) record = held.record;
@@ -173,6 +197,11 @@ async function buildManifest(options: RebuildOptions): Promise<{ manifest: Manif
       record = await readRecord(store, object.key, signal);
     }
     if (typeof record === 'string') continue;
+    // One HEAD per record past the retention until its object is seen gone; then never again.
+    if (pastRetention(record, options.now, options.retentionDays ?? null) && (await store.head(record.key, signal)) === undefined) {
+      expired[object.key] = stamp;
+      continue;
+    }
     entries.push(record);
     recordStamps[object.key] = stamp;
   }
@@ -184,6 +213,7 @@ async function buildManifest(options: RebuildOptions): Promise<{ manifest: Manif
     entries,
     ...(options.emptyDays && options.emptyDays.length > 0 ? { emptyDays: options.emptyDays } : {}),
     recordStamps,
+    ...(Object.keys(expired).length > 0 ? { expired } : {}),
   };
   await store.put(manifestKey(instanceId), `${JSON.stringify(manifest, null, 1)}\n`, { contentType: 'application/json', signal });
   return { manifest, reread };
@@ -236,6 +266,8 @@ export interface BookOptions {
   onRetry?: (info: { scope: string; attempt: number; delayMs: number; reason: string }) => void;
   /** The redaction layer, applied to run reports before they are written. */
   scrub?: (text: string) => string;
+  /** `destination.retentionDays`, for manifest rebuilds. */
+  retentionDays?: RetentionDays;
 }
 
 export interface CloseInput {
@@ -317,7 +349,17 @@ export function createBook(options: BookOptions): Book {
       for (const { record } of stamped.values()) byIdentity.set(identityOf(record), record);
       if (changed) {
         const rebuild = (held: ReadonlyMap<string, StampedRecord>) =>
-          persist(`manifest of ${input.instanceId}`, () => buildManifest({ store, projectId: input.projectId, instanceId: input.instanceId, stamped: held, emptyDays, now: input.now }));
+          persist(`manifest of ${input.instanceId}`, () => buildManifest({
+            store,
+            projectId: input.projectId,
+            instanceId: input.instanceId,
+            stamped: held,
+            emptyDays,
+            retentionDays: options.retentionDays ?? null,
+            expired: input.held.expired,
+            now: input.now,
+          }),
+        );
         let built = await rebuild(stamped);
         // A record another writer changed meanwhile: another runner is at work on this instance,
         // and a listing may lag behind its writes, so no stamp can vouch for a record now. Read

@@ -56,6 +56,12 @@ export interface Manifest {
    * record whose object still has its stamp needs no reading.
    */
   recordStamps?: Record<string, string>;
+  /**
+   * Records past `destination.retentionDays` whose object is gone (a lifecycle rule expired it),
+   * by record key, with the record object's stamp: left out of `entries` (the manifest lists what
+   * is kept), and not looked at again while the record keeps that stamp.
+   */
+  expired?: Record<string, string>;
 }
 
 export interface EmptyDay {

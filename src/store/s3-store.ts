@@ -15,6 +15,7 @@ import { PartReader } from './parts.js';
 import { sendInParts } from './s3-parts.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './key-safety.js';
+import { checkDeadlineMs, checkWithin, DEFAULT_STORE_TIMEOUTS, type StoreTimeouts } from './check-deadline.js';
 import { classifyS3Error, type S3ErrorContext } from './s3-errors.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
@@ -42,6 +43,8 @@ export interface S3StoreOptions {
    * its collection of the download's spent chunks by it (src/young-gc.ts). None by default.
    */
   onBodyRead?: (bytes: number) => void;
+  /** Connect and idle (per request) timeouts of the client the store builds; 10 s / 60 s by default. */
+  timeouts?: StoreTimeouts;
   /** Keys per listing request (default and S3's maximum: 1000); small values exercise paging in tests. */
   listPageSize?: number;
   /**
@@ -68,6 +71,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
   const secrets = [options.credentials?.secretAccessKey, options.credentials?.sessionToken, options.credentials?.accessKeyId].filter(
     (value): value is string => Boolean(value),
   );
+  const deadlineMs = checkDeadlineMs(options.timeouts ?? DEFAULT_STORE_TIMEOUTS);
   const ownsClient = options.client === undefined;
   const client = options.client ?? createS3Client(options);
 
@@ -132,14 +136,21 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     }
   }
 
+  const location = `s3://${bucket}/${base}${endpointOrigin ? ` at ${endpointOrigin}` : ''}`;
   const store: BucketStore = {
-    location: `s3://${bucket}/${base}${endpointOrigin ? ` at ${endpointOrigin}` : ''}`,
+    location,
+    checkDeadlineMs: deadlineMs,
 
     async check(signal) {
       // A one-key listing rather than HeadBucket: a HEAD answer has no body, so it cannot tell
-      // a bad key id from a bad signature from a missing permission.
-      await send('check', base, signal, () =>
-        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 1 }), { abortSignal: signal }),
+      // a bad key id from a bad signature from a missing permission. Bounded as a whole: the
+      // SDK's own attempts would each wait out the idle timeout.
+      await checkWithin(
+        location,
+        deadlineMs,
+        signal,
+        (bounded) => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 1 }), { abortSignal: bounded }),
+        (error) => fail(error, 'check', base, signal),
       );
     },
 
@@ -339,8 +350,9 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
 
 /** The client the store builds for itself; exported so tests can build the same one and watch it. */
 export function createS3Client(
-  options: Pick<S3StoreOptions, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'maxSockets'>,
+  options: Pick<S3StoreOptions, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'maxSockets' | 'timeouts'>,
 ): S3Client {
+  const timeouts = options.timeouts ?? DEFAULT_STORE_TIMEOUTS;
   const agentOptions = { keepAlive: true, ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }) };
   return new S3Client({
     region: options.region,
@@ -354,10 +366,10 @@ export function createS3Client(
     requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: 10_000,
+      connectionTimeout: timeouts.connectMs,
       // Idle time, not total time (a part on a slow link may take long): a stalled store must not
       // hang a pass forever. The SDK's `requestTimeout` counts total time and only logs by default.
-      socketTimeout: 120_000,
+      socketTimeout: timeouts.requestMs,
     },
   });
 }

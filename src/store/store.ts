@@ -42,8 +42,13 @@ export interface PendingUpload {
 export interface BucketStore {
   /** Where the objects go, without credentials, e.g. `s3://team-logs/dcs-runlogs/`. */
   readonly location: string;
-  /** Confirms the destination exists and is reachable (fatal error otherwise). No writes. */
+  /**
+   * Confirms the destination exists and is reachable (fatal error otherwise). No writes. Gives up
+   * after `checkDeadlineMs` (a fatal `timeout`), so a store that never answers cannot hang a pass.
+   */
   check(signal?: AbortSignal): Promise<void>;
+  /** The bound on `check`, when the store has one. */
+  readonly checkDeadlineMs?: number;
   /**
    * Streams `body` to `key` (multipart above one part). On any failure, or when `signal` aborts,
    * the partial upload is aborted, nothing is left at `key` by this call, and the error is thrown.

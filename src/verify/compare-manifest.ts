@@ -3,12 +3,19 @@ import { recordKey } from '../records/layout.js';
 import { identityOf, type ArchiveRecord } from '../records/record.js';
 import type { Problem } from './findings.js';
 
+export interface RetentionView {
+  /** A record whose object expired past the retention: the manifest may have dropped its entry. */
+  objectExpired?: (record: ArchiveRecord) => boolean;
+  /** An entry past the retention: when its record is gone too, a lifecycle rule removed both. */
+  pastRetention?: (entry: ArchiveRecord) => boolean;
+}
+
 /**
  * Compares a manifest's entries with the instance's records, by file identity (instance, day,
  * file name). Both sides come through parseRecord, so defaults are filled in alike and only real
  * differences remain. Pure: the caller reads both.
  */
-export function compareManifest(manifestKey: string, entries: readonly ArchiveRecord[], records: readonly ArchiveRecord[]): Problem[] {
+export function compareManifest(manifestKey: string, entries: readonly ArchiveRecord[], records: readonly ArchiveRecord[], retention: RetentionView = {}): Problem[] {
   const problems: Problem[] = [];
   const byIdentity = new Map<string, ArchiveRecord>();
   for (const entry of entries) {
@@ -26,6 +33,7 @@ export function compareManifest(manifestKey: string, entries: readonly ArchiveRe
     const entry = byIdentity.get(identity);
     byIdentity.delete(identity);
     if (!entry) {
+      if (retention.objectExpired?.(record)) continue; // dropped when the manifest was rebuilt
       problems.push({ ...about(manifestKey, record), kind: 'manifest-missing-entry' });
       continue;
     }
@@ -33,6 +41,7 @@ export function compareManifest(manifestKey: string, entries: readonly ArchiveRe
     if (fields.length > 0) problems.push({ ...about(manifestKey, record), kind: 'manifest-differs', fields });
   }
   for (const entry of byIdentity.values()) {
+    if (retention.pastRetention?.(entry)) continue;
     problems.push({ ...about(manifestKey, entry), kind: 'manifest-extra-entry', detail: 'no record for this entry' });
   }
   return problems;

@@ -86,8 +86,11 @@ export interface Note {
    * - `fix-failed`: a repair could not be attempted (nothing names the instance's project); its
    *   problems stay unresolved. A repair the store refuses is reported as `check-failed`.
    * - `instance-empty`: an `--instance` with neither records nor a manifest (a mistyped id?).
+   * - `expired`: a record past `destination.retentionDays` whose object (`key`) is gone: a
+   *   lifecycle rule did what the retention says. (A manifest entry past it whose record is gone
+   *   too is no problem either, and not reported.)
    */
-  kind: 'upload-in-progress' | 'fix-failed' | 'instance-empty';
+  kind: 'upload-in-progress' | 'fix-failed' | 'instance-empty' | 'expired';
   key: string;
   instanceId?: string;
   uploadId?: string;
@@ -112,6 +115,8 @@ export interface VerifySummary {
   fix: boolean;
   instances: number;
   records: number;
+  /** Records past the retention whose object is gone: expected, not a problem. */
+  expired: number;
   /** `--deep`: objects read back whole, and their stored bytes. */
   objectsRead: number;
   bytesRead: number;

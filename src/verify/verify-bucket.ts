@@ -5,6 +5,7 @@ import { recordKey, recordPrefix } from '../records/layout.js';
 import { safeSegment } from '../store/key-safety.js';
 import { parseManifest, rebuildManifest } from '../records/book.js';
 import { parseRecord, type ArchiveRecord, type Manifest } from '../records/record.js';
+import { pastRetention, type RetentionDays } from '../records/retention.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
 import { compareManifest } from './compare-manifest.js';
@@ -24,6 +25,11 @@ export interface VerifyOptions {
   deep: boolean;
   /** Rebuild stale manifests and abort orphaned uploads. Nothing else is ever changed. */
   fix: boolean;
+  /**
+   * `destination.retentionDays`: a record archived longer ago whose object is gone is `expired`
+   * (a note), not `missing-object`; manifests may leave such records out. Default null: forever.
+   */
+  retentionDays?: RetentionDays;
   /**
    * A pending upload older than this is orphaned; a younger one is reported as in progress
    * (another runner's, probably). 0 counts every pending upload as orphaned.
@@ -68,7 +74,8 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
     random: options.random ?? Math.random,
   };
 
-  const summary: VerifySummary = { clean: true, scope, deep, fix, instances: 0, records: 0, objectsRead: 0, bytesRead: 0, problems: {}, fixed: {}, unresolved: 0, ms: 0 };
+  const retentionDays = options.retentionDays ?? null;
+  const summary: VerifySummary = { clean: true, scope, deep, fix, instances: 0, records: 0, expired: 0, objectsRead: 0, bytesRead: 0, problems: {}, fixed: {}, unresolved: 0, ms: 0 };
   const report = (finding: Finding) => {
     if (isProblem(finding)) {
       summary.problems[finding.kind] = (summary.problems[finding.kind] ?? 0) + 1;
@@ -117,6 +124,17 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
 
   /** Object keys named by a record: every other object outside records/, manifests/, runs/ is unrecorded. */
   const referenced = new Set<string>();
+  /** Records (by record key) whose object expired past the retention. */
+  const expiredRecords = new Set<string>();
+  const isPast = (record: ArchiveRecord) => pastRetention(record, options.now(), retentionDays);
+  /** A gone object past the retention is the lifecycle rule at work; before it, a loss. */
+  const gone = (about: { key: string; instanceId: string; record: string }, record: ArchiveRecord, detail?: string) => {
+    if (isPast(record)) {
+      expiredRecords.add(about.record);
+      summary.expired++;
+      report({ ...about, kind: 'expired', detail: `archived ${record.archivedAt}, more than destination.retentionDays (${retentionDays}) ago` });
+    } else report({ ...about, kind: 'missing-object', expected: record.storedBytes, ...(detail ? { detail } : {}) });
+  };
 
   async function checkRecord(key: string): Promise<ArchiveRecord | undefined> {
     const found = await attempt(limit, { key }, 'read record', (signal) => store.get(key, signal));
@@ -135,7 +153,7 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
     const head = await attempt(limit, about, 'head object', (signal) => store.head(record.key, signal));
     if (head === FAILED) return record;
     if (head === undefined) {
-      report({ ...about, kind: 'missing-object', expected: record.storedBytes });
+      gone(about, record);
       return record;
     }
     if (head.size !== record.storedBytes) {
@@ -147,7 +165,7 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
     const digest = await attempt(deepLimit, about, 'read object', (signal) => digestObject(store, record.key, record.compression, signal));
     if (digest === FAILED) return record;
     if (digest === undefined) {
-      report({ ...about, kind: 'missing-object', expected: record.storedBytes, detail: 'vanished while being read' });
+      gone(about, record, 'vanished while being read');
       return record;
     }
     summary.objectsRead++;
@@ -186,7 +204,12 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
       if (typeof parsed === 'string') problems.push({ kind: 'manifest-unreadable', key, instanceId: owner?.instanceId ?? instanceId ?? segment, detail: parsed });
       else {
         manifest = parsed;
-        problems.push(...compareManifest(key, parsed.entries, records));
+        problems.push(
+          ...compareManifest(key, parsed.entries, records, {
+            objectExpired: (record) => expiredRecords.has(recordKey(record.instanceId, record.date, record.fileName)),
+            pastRetention: isPast,
+          }),
+        );
       }
     }
     for (const problem of problems) report(problem);
@@ -200,7 +223,7 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
     }
     // Every record is read again: the rebuilt manifest stamps each with the version it read.
     const rebuilt = await attempt(limit, { key, instanceId: ownerId }, 'rebuild manifest', (signal) =>
-      rebuildManifest({ store, projectId, instanceId: ownerId, stamped: new Map(), emptyDays: manifest?.emptyDays ?? [], now: options.now(), signal }),
+      rebuildManifest({ store, projectId, instanceId: ownerId, stamped: new Map(), emptyDays: manifest?.emptyDays ?? [], retentionDays, now: options.now(), signal }),
     );
     if (rebuilt === FAILED) {
       // attempt() reported it as check-failed; the manifest's problems stay unresolved.

@@ -8,7 +8,7 @@ import type { DcsSimulator, SimLog } from '../../sim/index.js';
 import { runCli, simEnv, type CliResult } from '../support/cli.js';
 import { s3Target } from '../support/s3-target.js';
 import { addInstanceWithLogs, checkInvariants, configFor, dirTarget, Evidence, expectVerifyClean, MiB, readBucket, startSim, swiftTarget, writeConfig, type Target } from './harness.js';
-import { closedPort, startTcpProxy } from './tcp-proxy.js';
+import { closedPort, startSilentServer, startTcpProxy } from './tcp-proxy.js';
 
 const evidence = new Evidence();
 
@@ -59,6 +59,29 @@ describe('the bucket fails', () => {
     expect(result.stderr).not.toContain('unexpected failure');
     expect(result.lines.at(-1)).toMatchObject({ msg: 'pass finished', result: 'failed', reason: expect.stringMatching(/^store\./), error: expect.stringContaining(`127.0.0.1:${port}`) });
   });
+
+  it('stops with exit 1 within 20 s and names the endpoint when the bucket accepts connections and never answers (timeouts of 2 s)', async () => {
+    const target = swiftTarget('silent');
+    const silent = await startSilentServer();
+    try {
+      sim.resetRequests();
+      const destination = { ...target.destination, endpoint: silent.endpoint, timeouts: { connectSeconds: 2, requestSeconds: 2 } };
+      const started = Date.now();
+      const result = await archive('silent bucket', configFor(sim, { ...target, destination }, ['bucket-a']), target.env);
+      const took = Date.now() - started;
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(took).toBeLessThan(20_000);
+      expect(silent.accepted).toBeGreaterThan(0);
+      // Said when the wait starts, naming what it waits for (no credential in it).
+      expect(result.lines[0]).toMatchObject({ msg: expect.stringContaining(`waiting for the destination s3://`), location: expect.stringContaining(silent.endpoint), deadlineSeconds: 4 });
+      expect(result.lines.at(-1)).toMatchObject({ msg: 'pass finished', result: 'failed', reason: 'store.timeout', error: expect.stringContaining(silent.endpoint) });
+      expect(errorLines(result).join('\n')).toContain('no answer within 4 s');
+      expect(result.stderr).not.toContain('unexpected failure');
+      expect(transfers()).toEqual([]);
+    } finally {
+      await silent.close();
+    }
+  }, 30_000);
 
   it.each([
     ['a wrong secret key', { AWS_SECRET_ACCESS_KEY: `wrong-${randomBytes(8).toString('hex')}` }, /AWS_SECRET_ACCESS_KEY/],

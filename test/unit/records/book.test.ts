@@ -122,3 +122,47 @@ describe('the book', () => {
     expect((await store.get(runReportKey('run-bbbbbb')))!.body.toString()).not.toContain('secret-value');
   });
 });
+
+describe('the manifest under a retention', () => {
+  const now = new Date('2026-12-01T12:00:00.000Z');
+  const old = { ...record('run-old000'), date: '2025-10-01', fileName: 'redis_10.0.0.1_2025-10-01.log', key: 'inst/2025-10-01/redis_10.0.0.1_2025-10-01.log', archivedAt: '2025-10-02T03:17:00.000Z' };
+  const recent = { ...record('run-new000'), archivedAt: '2026-11-30T03:17:00.000Z' };
+
+  async function bucket() {
+    const store = createFileStore({ root: await mkdtemp(join(tmpdir(), 'archiver-retention-')) });
+    const heads: string[] = [];
+    const watched: BucketStore = { ...store, head: (key, signal) => (heads.push(key), store.head(key, signal)) };
+    for (const r of [old, recent]) await store.put(recordKey(r.instanceId, r.date, r.fileName), recordText(r));
+    return { store: watched, heads };
+  }
+
+  it('drops the entry of a record past the retention whose object is gone, keeps the record, and looks for that object only once', async () => {
+    const { store, heads } = await bucket();
+    await store.put(recent.key, 'x'.repeat(10)); // the old object is gone: a lifecycle rule expired it
+    const first = await rebuildManifest({ store, projectId: 'p', instanceId: 'inst', stamped: new Map(), retentionDays: 30, now });
+    expect(first.entries.map((r) => r.runId)).toEqual(['run-new000']);
+    expect(Object.keys(first.expired ?? {})).toEqual([recordKey('inst', old.date, old.fileName)]);
+    expect(heads).toEqual([old.key]); // only the record past the retention is looked for
+    expect(await store.get(recordKey('inst', old.date, old.fileName))).toBeDefined();
+
+    const survey = await loadInstanceRecords({ store, instanceId: 'inst' });
+    expect(survey.stale).toBe(false);
+    heads.length = 0;
+    const again = await rebuildManifest({ store, projectId: 'p', instanceId: 'inst', stamped: survey.stamped, expired: survey.expired, retentionDays: 30, now });
+    expect(again.entries.map((r) => r.runId)).toEqual(['run-new000']);
+    expect(again.expired).toEqual(first.expired);
+    expect(heads).toEqual([]);
+    await store.close();
+  });
+
+  it('keeps the entry of a record past the retention while its object is still there, and every entry without a retention', async () => {
+    const { store } = await bucket();
+    await store.put(old.key, 'x'.repeat(10));
+    expect((await rebuildManifest({ store, projectId: 'p', instanceId: 'inst', stamped: new Map(), retentionDays: 30, now })).entries).toHaveLength(2);
+    await store.delete(old.key);
+    const forever = await rebuildManifest({ store, projectId: 'p', instanceId: 'inst', stamped: new Map(), retentionDays: null, now });
+    expect(forever.entries).toHaveLength(2);
+    expect(forever.expired).toBeUndefined();
+    await store.close();
+  });
+});

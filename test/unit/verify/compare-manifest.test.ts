@@ -79,3 +79,21 @@ describe('compareManifest', () => {
     expect(compareManifest(MANIFEST, [entry as ArchiveRecord], [record('a.log')])).toEqual([]);
   });
 });
+
+describe('compareManifest under a retention', () => {
+  const expired = record('old.log');
+  const kept = record('new.log');
+
+  it('accepts a manifest that dropped a record whose object expired, and one that still holds it', () => {
+    const retention = { objectExpired: (r: ArchiveRecord) => r.fileName === 'old.log' };
+    expect(compareManifest(MANIFEST, [kept], [kept, expired], retention)).toEqual([]);
+    expect(compareManifest(MANIFEST, [kept, expired], [kept, expired], retention)).toEqual([]);
+    expect(compareManifest(MANIFEST, [kept], [kept, expired]).map((p) => p.kind)).toEqual(['manifest-missing-entry']);
+  });
+
+  it('accepts an entry past the retention whose record a lifecycle rule removed too, and no other entry without a record', () => {
+    const retention = { pastRetention: (r: ArchiveRecord) => r.fileName === 'old.log' };
+    expect(compareManifest(MANIFEST, [kept, expired], [kept], retention)).toEqual([]);
+    expect(compareManifest(MANIFEST, [kept, expired], [expired], retention).map((p) => [p.kind, p.record])).toEqual([['manifest-extra-entry', recordKeyOf('new.log')]]);
+  });
+});
