@@ -43,9 +43,8 @@ export interface PassOptions {
 }
 
 /**
- * One pass: check the bucket → choose the instances → each instance's stages (under one
- * concurrency limit, each project's first instance alone) → the run report. Every entry point
- * (one-shot, cron, Kubernetes) calls this; it only puts the stages in order.
+ * One pass: choose the instances → check the bucket → each instance's stages (one concurrency
+ * limit, each project's first instance alone) → the run report. Every entry point calls this.
  */
 export async function runOnce(config: Config, deps: PassDeps, options: PassOptions = {}): Promise<RunReport> {
   const startedAt = deps.now();
@@ -98,8 +97,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     );
     // Before the bucket is touched: without discovery, a mistyped --instance costs no request.
     const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
-    onEvent({ type: 'store-check-started', location: deps.store.location, ...(deps.store.checkDeadlineMs === undefined ? {} : { deadlineMs: deps.store.checkDeadlineMs }) });
-    await checkStore(deps.store, scope.hard);
+    await checkStore(deps.store, scope.hard, onEvent);
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
     instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
   } catch (error) {
@@ -135,7 +133,8 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
 }
 
 /** A destination that cannot be used at the start of a pass is fatal for it, whatever the cause. */
-async function checkStore(store: BucketStore, signal: AbortSignal): Promise<void> {
+async function checkStore(store: BucketStore, signal: AbortSignal, onEvent: EventSink): Promise<void> {
+  onEvent({ type: 'store-check-started', location: store.location, ...(store.checkDeadlineMs === undefined ? {} : { deadlineMs: store.checkDeadlineMs }) });
   try {
     await store.check(signal);
   } catch (error) {

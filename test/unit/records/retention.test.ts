@@ -17,7 +17,7 @@ describe('the retention', () => {
   });
 
   it('defaults to forever and must outlast DCS’s own 7 days, so a file DCS still lists never expired', () => {
-    const parse = (retentionDays?: unknown) => configSchema.safeParse({ destination: { url: 's3://b/p/', ...(retentionDays === undefined ? {} : { retentionDays }) } });
+    const parse = (retentionDays?: unknown) => configSchema.safeParse({ destination: { url: 's3://bucket/p/', ...(retentionDays === undefined ? {} : { retentionDays }) } });
     expect(parse().data?.destination.retentionDays).toBeNull();
     expect(parse(8).success).toBe(true);
     expect(parse(7).success).toBe(false);
