@@ -62,11 +62,12 @@ async function demo(): Promise<number> {
     process.stdout.write(`Simulated DCS with ${fleet.instances.length} instances and ${fleet.logs.length} run logs at ${sim.endpoint}\n\n`);
     const code = await runCli(['archive', '--config', configPath], { ...process.env, HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk });
     const shown = relative(cwd, archive) || '.';
-    const runs = await readdir(join(archive, 'runs')).catch(() => []);
+    // Run ids start with their UTC time, so the newest report sorts last.
+    const runs = (await readdir(join(archive, 'runs')).catch(() => [])).sort();
     process.stdout.write(
       `\nArchived into ${shown}/ (exit code ${code}). Look at:\n` +
         `  ${shown}/manifests/        one manifest per instance: what was kept, with SHA-256\n` +
-        `  ${shown}/runs/${runs[0] ?? ''}  the run report\n` +
+        `  ${shown}/runs/${runs.at(-1) ?? ''}  the run report of this pass\n` +
         `Run \`npm run demo\` again: nothing new is uploaded.\n`,
     );
     return code;
