@@ -5,20 +5,34 @@
  */
 import { safeSegment } from '../store/key-safety.js';
 
+export const RECORDS_PREFIX = 'records/';
+export const MANIFESTS_PREFIX = 'manifests/';
+export const RUNS_PREFIX = 'runs/';
+
 export function recordKey(instanceId: string, date: string, fileName: string): string {
   return `${recordPrefix(instanceId)}${safeSegment(date)}/${safeSegment(fileName)}.json`;
 }
 
 export function recordPrefix(instanceId: string): string {
-  return `records/${safeSegment(instanceId)}/`;
+  return `${RECORDS_PREFIX}${safeSegment(instanceId)}/`;
 }
 
 export function manifestKey(instanceId: string): string {
-  return `manifests/${safeSegment(instanceId)}.json`;
+  return manifestKeyOfSegment(safeSegment(instanceId));
 }
 
 export function runReportKey(runId: string): string {
   return `${RUNS_PREFIX}${safeSegment(runId)}.json`;
 }
 
-export const RUNS_PREFIX = 'runs/';
+/** The manifest key of an instance's key segment (as it appears in `records/{segment}/`). */
+export function manifestKeyOfSegment(segment: string): string {
+  return `${MANIFESTS_PREFIX}${segment}.json`;
+}
+
+/** `manifests/{segment}.json` → segment; undefined for any other key. */
+export function manifestSegment(key: string): string | undefined {
+  if (!key.startsWith(MANIFESTS_PREFIX) || !key.endsWith('.json')) return undefined;
+  const segment = key.slice(MANIFESTS_PREFIX.length, -'.json'.length);
+  return segment !== '' && !segment.includes('/') ? segment : undefined;
+}

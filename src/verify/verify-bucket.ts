@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AbortedError, errorMessage, failureKind } from '../errors.js';
-import { recordKey, recordPrefix } from '../records/layout.js';
+import { manifestKeyOfSegment, manifestSegment, MANIFESTS_PREFIX, RECORDS_PREFIX, recordKey, recordPrefix, RUNS_PREFIX } from '../records/layout.js';
 import { safeSegment } from '../store/key-safety.js';
 import { parseManifest, rebuildManifest } from '../records/book.js';
 import { parseRecord, type ArchiveRecord, type Manifest } from '../records/record.js';
@@ -188,12 +188,12 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
   async function checkInstance(segment: string, recordKeys: string[], instanceId?: string): Promise<void> {
     summary.instances++;
     const records = (await settleAll(recordKeys.map((key) => checkRecord(key)))).filter((record): record is ArchiveRecord => record !== undefined);
-    const key = `manifests/${segment}.json`;
+    const key = manifestKeyOfSegment(segment);
     const found = await attempt(limit, { key, ...(instanceId ? { instanceId } : {}) }, 'read manifest', (signal) => store.get(key, signal));
     if (found === FAILED) return;
 
     // Prefer the instance id the records give (they sit where their fields say), then the manifest's.
-    const owner = records.find((record) => recordKey(record.instanceId, record.date, record.fileName).startsWith(`records/${segment}/`));
+    const owner = records.find((record) => recordKey(record.instanceId, record.date, record.fileName).startsWith(`${RECORDS_PREFIX}${segment}/`));
     let manifest: Manifest | undefined;
     const problems: Problem[] = [];
     if (found === undefined) {
@@ -252,7 +252,7 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
 
   async function checkUnrecordedObjects(): Promise<void> {
     for await (const object of store.list('', { signal: stop })) {
-      if (object.key.startsWith('records/') || object.key.startsWith('runs/') || manifestSegment(object.key) !== undefined) continue;
+      if (object.key.startsWith(RECORDS_PREFIX) || object.key.startsWith(RUNS_PREFIX) || manifestSegment(object.key) !== undefined) continue;
       if (referenced.has(object.key)) continue;
       report({ kind: 'unrecorded-object', key: object.key, actual: object.size, detail: `no record names it (last modified ${object.lastModified.toISOString()}); left in place: it may be another tool's` });
     }
@@ -268,12 +268,12 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
         if (stop.aborted) break;
         const keys: string[] = [];
         for await (const object of store.list(recordPrefix(instanceId), { signal: stop })) keys.push(object.key);
-        const segment = recordPrefix(instanceId).slice('records/'.length, -1);
+        const segment = recordPrefix(instanceId).slice(RECORDS_PREFIX.length, -1);
         await pool.add(() => checkInstance(segment, keys, instanceId));
       }
     } else {
       const manifests = new Set<string>();
-      for await (const object of store.list('manifests/', { signal: stop })) {
+      for await (const object of store.list(MANIFESTS_PREFIX, { signal: stop })) {
         const segment = manifestSegment(object.key);
         if (segment !== undefined) manifests.add(segment);
       }
@@ -286,9 +286,9 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
         group = undefined;
         await pool.add(() => checkInstance(segment, keys));
       };
-      for await (const object of store.list('records/', { signal: stop })) {
+      for await (const object of store.list(RECORDS_PREFIX, { signal: stop })) {
         if (stop.aborted) break;
-        const rest = object.key.slice('records/'.length);
+        const rest = object.key.slice(RECORDS_PREFIX.length);
         const slash = rest.indexOf('/');
         if (slash <= 0) {
           summary.records++;
@@ -325,10 +325,4 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
   summary.clean = summary.unresolved === 0;
   summary.ms = options.now().getTime() - started.getTime();
   return summary;
-}
-
-/** `manifests/{segment}.json` → segment; undefined for any other key. */
-function manifestSegment(key: string): string | undefined {
-  const match = /^manifests\/([^/]+)\.json$/.exec(key);
-  return match?.[1];
 }
