@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
  * records; writing them (the book) comes after the transfer.
  */
 const LAYERS = [
-  ['errors.ts', 'retry.ts', 'task-pool.ts', 'redact.ts', 'calendar.ts'],
+  ['errors.ts', 'retry.ts', 'task-pool.ts', 'redact.ts', 'calendar.ts', 'redis-log/'],
   ['config/', 'dcs/', 'store/', 'schedule/'],
   ['records/record.ts', 'records/layout.ts', 'records/retention.ts'],
   ['plan/'],
