@@ -7,6 +7,8 @@ import { coverageCommand } from './commands/coverage.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
+import { FLAG_SPECS, flagSynopsis } from './commands/flags.js';
+import { commandHelp, globalHelp, validFlags } from './commands/help.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { createLogger, createScrubber, logSettings } from './log.js';
@@ -16,88 +18,67 @@ export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
 export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand];
 
-const FLAG_HELP: Record<keyof Flags, string> = {
-  config: '--config FILE       configuration file (else $ARCHIVER_CONFIG, else config/default.yaml)',
-  'dry-run': '--dry-run           plan and print what would be done; write and trigger nothing',
-  instance: '--instance ID       only this instance (repeatable)',
-  set: '--set KEY=VALUE     override one configuration key, e.g. --set archive.concurrency=4 (repeatable)',
-  deep: '--deep              re-read every object and compare its SHA-256 with the record',
-  fix: '--fix               repair what can be repaired (default: report only)',
-  json: '--json              print JSON instead of a picture',
-  'run-now': '--run-now           run a pass at start, then on the schedule',
-  shard: '--shard I/N         only the I-th of N stable partitions of the instances (0-based)',
-  'older-than': '--older-than MIN    verify: a pending upload older than this is orphaned (default 60; 0: every one)',
-};
+/** The command line, parsed for one command: its flags and words, or what is wrong with it. */
+type Parsed =
+  | { kind: 'run'; command: Command; flags: Flags; args: string[] }
+  | { kind: 'print'; text: string }
+  | { kind: 'usage'; message: string; help: string };
 
-function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const used = [...new Set(COMMANDS.flatMap((c) => c.flags))];
-  return `dcs-log-archiver: keep Huawei Cloud DCS (Redis) run logs in your own bucket.
-
-Usage:
-${COMMANDS.map((c) => `  dcs-log-archiver ${c.name.padEnd(width)}  ${c.summary}  [${c.flags.map((f) => `--${f}`).join(' ')}]`).join('\n')}
-  dcs-log-archiver --help | --version
-
-Options:
-${used.map((flag) => `  ${FLAG_HELP[flag]}`).join('\n')}
-
-Environment:
-  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]  or  DCS_AUTH_TOKEN
-  HUAWEICLOUD_SDK_PROJECT_ID, AWS_* (the AWS SDK's default chain for the bucket)
-  LOG_LEVEL (info; fatal error warn info debug trace silent), LOG_FORMAT (json | pretty; pretty by default on a terminal)
-
-Exit codes: 0 everything planned was done (or nothing to do); 1 some file or instance
-failed (the rest was done); 2 configuration or usage error, before any network call.
-`;
+function parse(argv: string[]): Parsed {
+  const [name, ...rest] = argv;
+  if (name === undefined) return { kind: 'usage', message: 'no command given', help: globalHelp(COMMANDS) };
+  if (name === '--help' || name === '-h') return { kind: 'print', text: globalHelp(COMMANDS) };
+  if (name === '--version' || name === '-v') return { kind: 'print', text: `${version()}\n` };
+  if (name === 'help') {
+    if (rest.length === 0) return { kind: 'print', text: globalHelp(COMMANDS) };
+    const topic = COMMANDS.find((c) => c.name === rest[0]);
+    if (!topic || rest.length > 1) return { kind: 'usage', message: `no help for ${JSON.stringify(rest.join(' '))}: the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, help: '' };
+    return { kind: 'print', text: commandHelp(topic) };
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const what = name.startsWith('-') ? `${name} before a command` : `unknown command ${JSON.stringify(name)}`;
+    return { kind: 'usage', message: `${what}: the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, help: globalHelp(COMMANDS) };
+  }
+  const options = Object.fromEntries(command.flags.map((flag) => [flag, { type: FLAG_SPECS[flag].type, multiple: FLAG_SPECS[flag].multiple ?? false }]));
+  // Not strict: an unknown flag or a missing value is found from the parsed fields below, so the
+  // message can name the command's own flags.
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: false, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  const unknown = Object.keys(values).filter((flag) => flag !== 'help' && !(command.flags as string[]).includes(flag));
+  const valueless = command.flags.filter((flag) => FLAG_SPECS[flag].type === 'string' && values[flag] !== undefined && [values[flag]].flat().some((v) => typeof v !== 'string'));
+  const valued = command.flags.filter((flag) => FLAG_SPECS[flag].type === 'boolean' && values[flag] !== undefined && typeof values[flag] !== 'boolean');
+  const problem =
+    unknown.length > 0
+      ? `${command.name} does not take ${unknown.map((f) => `--${f}`).join(', ')}`
+      : valueless.length > 0
+        ? `${valueless.map(flagSynopsis).join(', ')}: the value is missing`
+        : valued.length > 0
+          ? `${valued.map((f) => `--${f}`).join(', ')} takes no value`
+          : undefined;
+  if (problem) return { kind: 'usage', message: `${problem}\n${validFlags(command)}`, help: commandHelp(command) };
+  if (values.help) return { kind: 'print', text: commandHelp(command) };
+  const words = command.args ?? [];
+  const required = words.filter((word) => word.required).length;
+  if (positionals.length < required || positionals.length > words.length) {
+    const expected = words.length === 0 ? 'no arguments' : words.map((w) => (w.required ? w.name : `[${w.name}]`)).join(' ');
+    return { kind: 'usage', message: `${command.name} takes ${expected}, got ${JSON.stringify(positionals.join(' '))}`, help: commandHelp(command) };
+  }
+  const { help: _help, ...flags } = values;
+  return { kind: 'run', command, flags: flags as Flags, args: positionals };
 }
 
 /** Parses argv, runs one command, returns the exit code. Only the CLI reads env and argv. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        instance: { type: 'string', multiple: true },
-        set: { type: 'string', multiple: true },
-        deep: { type: 'boolean' },
-        fix: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'run-now': { type: 'boolean' },
-        shard: { type: 'string' },
-        'older-than': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    io.stderr.write(`${errorMessage(error)}\n\n${help()}`);
-    return EXIT_USAGE;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(help());
+  const parsed = parse(argv);
+  if (parsed.kind === 'print') {
+    io.stdout.write(parsed.text);
     return EXIT_OK;
   }
-  if (values.version) {
-    io.stdout.write(`${version()}\n`);
-    return EXIT_OK;
-  }
-  const [name, ...rest] = positionals;
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command || rest.length > 0) {
-    io.stderr.write(`${name === undefined ? 'no command given' : `unknown command ${JSON.stringify(positionals.join(' '))}`}\n\n${help()}`);
+  if (parsed.kind === 'usage') {
+    io.stderr.write(`${parsed.message}\n${parsed.help ? `\n${parsed.help}` : ''}`);
     return EXIT_USAGE;
   }
-  const { help: _help, version: _version, ...flags } = values;
-  const foreign = Object.keys(flags).filter((flag) => !(command.flags as string[]).includes(flag));
-  if (foreign.length > 0) {
-    io.stderr.write(`${command.name} does not take ${foreign.map((f) => `--${f}`).join(', ')}\n\n${help()}`);
-    return EXIT_USAGE;
-  }
+  const { command, flags, args } = parsed;
 
   let settings;
   try {
@@ -112,6 +93,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run({
       flags,
+      args,
       io,
       logger,
       pretty,

@@ -13,6 +13,7 @@ export const archiveCommand: Command = {
   name: 'archive',
   summary: 'one pass over every configured instance, then exit',
   flags: ['config', 'dry-run', 'instance', 'set', 'shard'],
+  examples: ['archive --config dcs-log-archiver.yaml', 'archive --dry-run --instance orders-cache', 'archive --shard 0/4 --set archive.concurrency=4'],
   async run({ flags, io, logger, pretty, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);

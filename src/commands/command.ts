@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { FlagName, Flags } from './flags.js';
+
+export type { FlagName, Flags };
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -10,22 +13,10 @@ export interface CliIo {
   signals?: NodeJS.EventEmitter;
 }
 
-/** The parsed flags every command may read; each command says which it accepts. */
-export interface Flags {
-  config?: string;
-  'dry-run'?: boolean;
-  instance?: string[];
-  set?: string[];
-  deep?: boolean;
-  fix?: boolean;
-  json?: boolean;
-  'run-now'?: boolean;
-  shard?: string;
-  'older-than'?: string;
-}
-
 export interface CommandContext {
   flags: Flags;
+  /** The words after the command name that are not flags (`search PATTERN`), already counted against `args`. */
+  args: string[];
   io: CliIo;
   logger: Logger;
   /** Whether log lines are human-readable (a terminal, or LOG_FORMAT=pretty). */
@@ -34,10 +25,20 @@ export interface CommandContext {
   loadConfig(): Promise<Config>;
 }
 
+/** A word the command takes after its name, e.g. `search PATTERN`. */
+export interface CommandArg {
+  name: string;
+  required: boolean;
+  help: string;
+}
+
 export interface Command {
   name: string;
   summary: string;
-  flags: Array<keyof Flags>;
+  flags: FlagName[];
+  args?: CommandArg[];
+  /** Shown by `help COMMAND`: at least one command line a user can copy. */
+  examples: string[];
   run(ctx: CommandContext): Promise<number>;
 }
 

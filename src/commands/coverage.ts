@@ -18,6 +18,7 @@ export const coverageCommand: Command = {
   name: 'coverage',
   summary: 'what is archived, missing or at risk, per instance, replica and day',
   flags: ['config', 'instance', 'json', 'set', 'shard'],
+  examples: ['coverage', 'coverage --json --instance orders-cache'],
   async run({ flags, io, logger, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);

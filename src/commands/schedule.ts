@@ -13,6 +13,7 @@ export const scheduleCommand: Command = {
   name: 'schedule',
   summary: 'long-running: a pass on every tick of schedule.cron',
   flags: ['config', 'run-now', 'set', 'shard'],
+  examples: ['schedule --run-now', 'schedule --config /etc/dcs-log-archiver.yaml --shard 1/3'],
   async run({ flags, io, logger, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);

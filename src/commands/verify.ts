@@ -14,6 +14,7 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary: 'audit the bucket against the records (--deep re-hashes content; --fix rebuilds manifests, aborts orphaned uploads)',
   flags: ['config', 'set', 'instance', 'deep', 'fix', 'older-than'],
+  examples: ['verify', 'verify --deep --instance orders-cache', 'verify --fix --older-than 120'],
   async run({ flags, io, logger, loadConfig }) {
     // Flags first: a usage error must come before any network call.
     const olderThanMinutes = parseMinutes(flags['older-than']);

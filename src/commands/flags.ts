@@ -1,0 +1,46 @@
+/**
+ * Every flag the CLI knows, in one catalog: its parseArgs type and its one-line meaning. A
+ * command lists the keys it takes; the CLI parses only those, so a flag another command takes
+ * is refused with the command's own list.
+ */
+export interface Flags {
+  config?: string;
+  'dry-run'?: boolean;
+  instance?: string[];
+  set?: string[];
+  deep?: boolean;
+  fix?: boolean;
+  json?: boolean;
+  'run-now'?: boolean;
+  shard?: string;
+  'older-than'?: string;
+}
+
+export type FlagName = keyof Flags;
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  /** What the value is called in help (`FILE`, `ID`); string flags only. */
+  value?: string;
+  help: string;
+}
+
+export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
+  config: { type: 'string', value: 'FILE', help: 'configuration file (else $ARCHIVER_CONFIG, else ./dcs-log-archiver.yaml)' },
+  'dry-run': { type: 'boolean', help: 'plan and print what would be done; write and trigger nothing' },
+  instance: { type: 'string', multiple: true, value: 'ID', help: 'only this instance, by id or name (repeatable)' },
+  set: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'override one configuration key, e.g. --set archive.concurrency=4 (repeatable)' },
+  deep: { type: 'boolean', help: 're-read every object and compare its SHA-256 with the record' },
+  fix: { type: 'boolean', help: 'repair what can be repaired (default: report only)' },
+  json: { type: 'boolean', help: 'print one JSON document on stdout (logs go to stderr)' },
+  'run-now': { type: 'boolean', help: 'run a pass at start, then on the schedule' },
+  shard: { type: 'string', value: 'I/N', help: 'only the I-th of N stable partitions of the instances (0-based)' },
+  'older-than': { type: 'string', value: 'MIN', help: 'a pending upload older than this is orphaned (default 60; 0: every one)' },
+};
+
+/** `--instance ID` as help spells it. */
+export function flagSynopsis(name: FlagName): string {
+  const spec = FLAG_SPECS[name];
+  return spec.value ? `--${name} ${spec.value}` : `--${name}`;
+}
