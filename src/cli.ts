@@ -79,17 +79,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   const { command, flags, args } = parsed;
+  // Where stdout carries a document or data (`--json`, the archive's own bytes), it carries
+  // that alone: log lines go to stderr.
+  const logTo = (command.writesData?.(flags) ?? flags.json === true) ? io.stderr : io.stdout;
 
   let settings;
   try {
-    settings = logSettings(io.env, io.stdout.isTTY === true);
+    settings = logSettings(io.env, logTo.isTTY === true);
   } catch (error) {
     // No logger yet: the settings for it are what is wrong.
     io.stderr.write(`${errorMessage(error)}\n`);
     return EXIT_USAGE;
   }
   const { pretty } = settings;
-  const logger = await createLogger({ level: settings.level, pretty, secrets: secretsFromEnv(io.env), destination: io.stdout });
+  const logger = await createLogger({ level: settings.level, pretty, secrets: secretsFromEnv(io.env), destination: logTo });
   try {
     return await command.run({
       flags,
