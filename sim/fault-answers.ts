@@ -23,7 +23,7 @@ export function apiFaultAnswer(fault: SimFault, op: SimOp): Answer | undefined {
     case 'http-401':
       return dcsError(401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail');
     case 'http-403':
-      return dcsError(403, 'DCS.2003', 'You do not have permission to perform this operation (dcs:redisLog:get).');
+      return dcsError(403, 'DCS.2003', 'You do not have permission to perform this operation.');
     case 'http-404':
       return op === 'link'
         ? dcsError(404, '111404022', 'The run log does not exist or has expired.')

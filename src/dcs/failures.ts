@@ -24,6 +24,22 @@ export interface CallContext {
 }
 
 const JOB_RUNNING = new Set(['DCS.4017', '111400017']);
+
+/**
+ * The IAM permission each call needs (the API reference's action names), so that a 403 says
+ * which one to grant rather than leave the operator to guess between them. The README's
+ * "Permissions" lists them per command.
+ */
+export const PERMISSIONS: Readonly<Record<DcsOperation, string>> = {
+  'list-run-logs': 'dcs:redisLog:get',
+  'collect-run-logs': 'dcs:redisLog:get',
+  'get-download-link': 'dcs:redisLog:get',
+  // ListGroupReplicationInfo, and the instance lookup that tells a single-node instance from a refusal.
+  'list-replicas': 'dcs:instance:get',
+  'get-instance': 'dcs:instance:get',
+  // ListInstances: only discovery (discover.enabled) lists instances.
+  'list-instances': 'dcs:instance:list',
+};
 const MAX_DETAIL_CHARS = 300;
 
 export function httpFailure(
@@ -57,8 +73,7 @@ export function httpFailure(
     return make('fatal', `${said('authentication failed')}; ${next}`);
   }
   if (status === 403) {
-    const permission = ctx.op === 'get-instance' || ctx.op === 'list-instances' || ctx.op === 'list-replicas' ? 'dcs:instance:get' : 'dcs:redisLog:get';
-    return make('fatal', `${said('access denied')}; the credentials lack ${permission} in project ${ctx.projectId}`);
+    return make('fatal', `${said('access denied')}; the credentials lack ${PERMISSIONS[ctx.op]} in project ${ctx.projectId}`);
   }
   if (status === 404) {
     const what =
