@@ -1,0 +1,116 @@
+/**
+ * Counts a run log's Redis events while its bytes pass on their way to the bucket, so the
+ * record can carry them without a second read. It sees every archived byte, so it reads lines
+ * in place: newlines are found with Buffer#indexOf, the line's fields with `scanLogLine` and
+ * its kind with `classifyMessageBytes`; a line is decoded into a string only when it is a
+ * warning, or a signal handler's whose message may go on in the next line. What it counts
+ * is exactly what `LogEventReader` finds reading the same text line by line (lines longer than
+ * MAX_LINE_BYTES aside).
+ */
+import { classifyMessageBytes, LogEventReader, type RedisEventKind } from './events.js';
+import { scanLogLine, scannedLine } from './line.js';
+
+/** Per kind: how many, and the earliest and latest time (ISO-8601 UTC). */
+export type EventCounts = Partial<Record<RedisEventKind, { count: number; first: string; last: string }>>;
+
+/**
+ * Redis cuts a log message at 1 KiB, so a longer line is none of its log lines (a stack trace,
+ * a banner, a file with no newlines): it is skipped, and never held beyond this.
+ */
+export const MAX_LINE_BYTES = 4096;
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
+export class EventTally {
+  private readonly reader: LogEventReader;
+  private readonly found = new Map<RedisEventKind, { count: number; firstMs: number; lastMs: number }>();
+  /** The start of a line cut by a chunk boundary. */
+  private readonly carry: Buffer;
+  private carried = 0;
+  /** The line being carried is already longer than MAX_LINE_BYTES: skip to its end. */
+  private overlong = false;
+  private finished = false;
+  private readonly scanned = scannedLine();
+
+  /** `fallbackYear`: the year of the file's date, for the formats whose lines carry none. */
+  constructor(
+    private readonly fallbackYear: number,
+    private readonly maxLineBytes = MAX_LINE_BYTES,
+  ) {
+    this.reader = new LogEventReader(fallbackYear);
+    this.carry = Buffer.allocUnsafe(maxLineBytes);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.finished) throw new Error('EventTally: push after counts()');
+    let at = 0;
+    if (this.carried > 0 || this.overlong) {
+      const newline = chunk.indexOf(NEWLINE);
+      const head = newline === -1 ? chunk.length : newline;
+      this.append(chunk, 0, head);
+      if (newline === -1) return;
+      if (!this.overlong) this.line(this.carry, 0, this.carried);
+      else this.reader.skip();
+      this.carried = 0;
+      this.overlong = false;
+      at = newline + 1;
+    }
+    for (;;) {
+      const newline = chunk.indexOf(NEWLINE, at);
+      if (newline === -1) break;
+      if (newline - at > this.maxLineBytes) this.reader.skip();
+      else this.line(chunk, at, newline);
+      at = newline + 1;
+    }
+    if (at < chunk.length) this.append(chunk, at, chunk.length);
+  }
+
+  /** Everything counted; a last line without a newline counts too. Call once, after the last chunk. */
+  counts(): EventCounts {
+    if (!this.finished) {
+      this.finished = true;
+      if (this.carried > 0 && !this.overlong) this.line(this.carry, 0, this.carried);
+    }
+    const out: EventCounts = {};
+    for (const [kind, { count, firstMs, lastMs }] of this.found) {
+      out[kind] = { count, first: new Date(firstMs).toISOString(), last: new Date(lastMs).toISOString() };
+    }
+    return out;
+  }
+
+  private append(chunk: Buffer, start: number, end: number): void {
+    if (this.overlong) return;
+    if (this.carried + (end - start) > this.maxLineBytes) {
+      this.overlong = true;
+      return;
+    }
+    chunk.copy(this.carry, this.carried, start, end);
+    this.carried += end - start;
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
+    const scanned = this.scanned;
+    const isLogLine = scanLogLine(buf, start, stop, this.fallbackYear, scanned);
+    if (this.reader.awaitsNextLine || (isLogLine && scanned.signalHandler)) {
+      const event = this.reader.read(buf.toString('utf8', start, stop));
+      if (event) this.count(event.kind, event.timeMs);
+      return;
+    }
+    this.reader.skip();
+    if (!isLogLine) return;
+    const kind = classifyMessageBytes(scanned.levelCode, buf, scanned.messageStart, stop);
+    if (kind) this.count(kind, scanned.timeMs);
+  }
+
+  private count(kind: RedisEventKind, timeMs: number): void {
+    const seen = this.found.get(kind);
+    if (!seen) this.found.set(kind, { count: 1, firstMs: timeMs, lastMs: timeMs });
+    else {
+      seen.count += 1;
+      if (timeMs < seen.firstMs) seen.firstMs = timeMs;
+      if (timeMs > seen.lastMs) seen.lastMs = timeMs;
+    }
+  }
+}
