@@ -124,6 +124,15 @@ for (const rule of STARTS) {
   STARTS_BY_PAIR.set(key, [...(STARTS_BY_PAIR.get(key) ?? []), { ...rule, bytes: Buffer.from(rule.prefix, 'latin1') }]);
 }
 
+/**
+ * Whether a message beginning with these two bytes can be an event when it is not a warning: a
+ * byte scanner may skip a non-warning line that fails this without reading it further, since
+ * `classifyLine` gives such a line no kind.
+ */
+export function mayStartEvent(first: number, second: number): boolean {
+  return STARTS_BY_PAIR.has(pairKey(first, second));
+}
+
 /** The kind of event a parsed line reports, if it reports one. */
 export function classifyLine(line: RedisLogLine): RedisEventKind | undefined {
   return classifyMessage(line.level, line.message);
@@ -149,22 +158,22 @@ export function classifyMessage(level: string, message: string): RedisEventKind 
  * `classifyMessage` for a message still in bytes: [start, end) of `buf`, UTF-8. Decodes it only
  * for a warning or a start that needs its `then` test, which most lines never reach.
  */
-export function classifyMessageBytes(levelCode: number, buf: Uint8Array, start: number, end: number): RedisEventKind | undefined {
+export function classifyMessageBytes(levelCode: number, buf: Buffer, start: number, end: number): RedisEventKind | undefined {
   if (end - start >= 2) {
     const rules = STARTS_BY_PAIR.get(pairKey(buf[start]!, buf[start + 1]!));
     if (rules) {
       for (const rule of rules) {
         if (!startsWithBytes(buf, start, end, rule.bytes)) continue;
         if (!rule.then) return rule.kind;
-        if (rule.then.test(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'))) return rule.kind;
+        if (rule.then.test(buf.toString('utf8', start, end))) return rule.kind;
       }
     }
   }
   if (levelCode !== 0x23 /* # */) return undefined;
-  return classifyMessage('#', Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
+  return classifyMessage('#', buf.toString('utf8', start, end));
 }
 
-function startsWithBytes(buf: Uint8Array, start: number, end: number, prefix: Buffer): boolean {
+function startsWithBytes(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
   if (end - start < prefix.length) return false;
   for (let i = 2; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
   return true;

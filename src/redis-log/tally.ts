@@ -7,7 +7,7 @@
  * is exactly what `LogEventReader` finds reading the same text line by line (lines longer than
  * MAX_LINE_BYTES aside).
  */
-import { classifyMessageBytes, LogEventReader, type RedisEventKind } from './events.js';
+import { classifyMessageBytes, LogEventReader, mayStartEvent, type RedisEventKind } from './events.js';
 import { scanLogLine, scannedLine } from './line.js';
 
 /** Per kind: how many, and the earliest and latest time (ISO-8601 UTC). */
@@ -21,6 +21,21 @@ export const MAX_LINE_BYTES = 4096;
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
+
+/**
+ * Whether the line [start, stop) surely is no event, judged from the layout every Redis since
+ * 5.0 writes (`pid:R dd Mon yyyy hh:mm:ss.mmm L message`) without reading the rest: with `:` at
+ * +17 and +20, `.` at +24 and spaces at +27 and +29 after the pid's colon, no other layout of a
+ * log line fits, so the level is at +28 and the message at +30. Lines of another layout are left
+ * to `scanLogLine`.
+ */
+function surelyNoEvent(buf: Buffer, start: number, stop: number): boolean {
+  let colon = start;
+  while (colon < stop && colon - start < 11 && buf[colon]! >= 0x30 && buf[colon]! <= 0x39) colon += 1;
+  if (colon === start || buf[colon] !== 0x3a || colon + 32 > stop) return false;
+  if (buf[colon + 17] !== 0x3a || buf[colon + 20] !== 0x3a || buf[colon + 24] !== 0x2e || buf[colon + 27] !== 0x20 || buf[colon + 29] !== 0x20) return false;
+  return buf[colon + 28] !== 0x23 /* # */ && !mayStartEvent(buf[colon + 30]!, buf[colon + 31]!);
+}
 
 export class EventTally {
   private readonly reader: LogEventReader;
@@ -91,6 +106,10 @@ export class EventTally {
 
   private line(buf: Buffer, start: number, end: number): void {
     const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
+    if (!this.reader.awaitsNextLine && surelyNoEvent(buf, start, stop)) {
+      this.reader.skip();
+      return;
+    }
     const scanned = this.scanned;
     const isLogLine = scanLogLine(buf, start, stop, this.fallbackYear, scanned);
     if (this.reader.awaitsNextLine || (isLogLine && scanned.signalHandler)) {
