@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond npm: OpenStack Swift (with its s3api middleware) from
-# Debian, the real S3-compatible server test/support/swift.ts starts. Safe to run again: it
+# Installs what the tests need beyond npm: Debian's redis-server, and OpenStack Swift (with its
+# s3api middleware) from Debian, the real S3-compatible server test/support/swift.ts starts. Safe to run again: it
 # does nothing when Swift is already there. Not needed when S3_TEST_ENDPOINT names another server.
 set -euo pipefail
+
+# Debian's redis-server (with redis-cli), which test/support/redis-logs.ts runs on loopback ports
+# to capture real Redis logs. RUNLEVEL=1 keeps the package's install from starting a server.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+  echo "install-test-deps: redis-server is already installed"
+else
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  echo "install-test-deps: installing redis-server"
+  "${as_root[@]}" apt-get update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y --no-install-recommends redis-server
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
+    || { echo "install-test-deps: redis-server or redis-cli is still missing after the install" >&2; exit 1; }
+fi
 
 packages=(swift-proxy swift-object swift-container swift-account)
 

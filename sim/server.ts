@@ -71,6 +71,11 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
+/** What a log serves: its given content, or the generated text of its seed and day (its size is never past the content's end). */
+function bytesOf(log: StoredLog): Buffer {
+  return log.content ?? templateFor(log.seed, log.date);
+}
+
 export class DcsSimulator {
   readonly endpoint: string;
   /** Every request received, in order; entries are updated in place when answered. */
@@ -163,14 +168,14 @@ export class DcsSimulator {
   /** Hex SHA-256 of the full content served for that log. */
   sha256(logId: string): Promise<string> {
     const log = this.mustLog(logId);
-    return hashContent(templateFor(log.seed, log.date), log.size);
+    return hashContent(bytesOf(log), log.size);
   }
 
   /** The bytes [start, end) the sim serves for that log; `end` is exclusive (like Buffer#subarray), default the size. */
   content(logId: string, start = 0, end?: number): NodeJS.ReadableStream {
     const log = this.mustLog(logId);
     const stop = Math.min(end ?? log.size, log.size);
-    return contentStream(templateFor(log.seed, log.date), Math.max(0, Math.min(start, stop)), stop);
+    return contentStream(bytesOf(log), Math.max(0, Math.min(start, stop)), stop);
   }
 
   // ---- faults and records ------------------------------------------------------------------
@@ -373,7 +378,7 @@ export class DcsSimulator {
     }
     const truncated = fault?.kind === 'truncate';
     await streamBody(res, {
-      template: templateFor(log.seed, log.date),
+      template: bytesOf(log),
       start,
       stopAt: truncated ? start + truncationPoint(end - start, fault.truncateAt) : end,
       cutConnection: truncated,

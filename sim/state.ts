@@ -19,6 +19,8 @@ export interface StoredLog extends SimLog {
   readyAt: number;
   /** null = the field is omitted from answers. */
   backupId: string | null;
+  /** Served verbatim instead of the generated template. */
+  content?: Buffer;
 }
 
 export type Entry = { kind: 'log'; log: StoredLog } | { kind: 'raw'; item: unknown };
@@ -152,7 +154,9 @@ export class SimState {
   addLog(projectId: string, instanceId: string, spec: SimLogSpec): SimLog {
     const instance = this.mustInstance(projectId, instanceId);
     if (!isIsoDate(spec.date)) throw new Error(`sim: log date must be yyyy-MM-dd, got ${spec.date}`);
-    if (!Number.isSafeInteger(spec.size) || spec.size < 0) throw new Error(`sim: log size must be a non-negative integer, got ${spec.size}`);
+    const size = spec.size ?? spec.content?.length;
+    if (size === undefined || !Number.isSafeInteger(size) || size < 0) throw new Error(`sim: log size must be a non-negative integer, got ${spec.size}`);
+    if (spec.content && size !== spec.content.length) throw new Error(`sim: log size ${size} differs from its content's ${spec.content.length} bytes`);
     const id = spec.id === undefined ? this.newId('log') : this.claimId(spec.id, 'log');
     const status = spec.status ?? 'succeed';
     const createdAt = this.now();
@@ -165,12 +169,13 @@ export class SimState {
       replicationIp: spec.replicationIp,
       date: spec.date,
       status,
-      size: spec.size,
+      size,
       seed: spec.seed ?? seedFrom(id),
       createdAt,
       finalStatus: status,
       readyAt: createdAt,
       backupId: spec.backupId === undefined ? this.newId('backup') : spec.backupId,
+      ...(spec.content ? { content: spec.content } : {}),
     };
     instance.entries.push({ kind: 'log', log });
     this.logIndex.set(id, log);

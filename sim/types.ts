@@ -149,7 +149,13 @@ export interface SimLogSpec {
   date: string;
   /** Default 'succeed'. */
   status?: string;
-  size: number;
+  /** Bytes of generated log text; may be left out when `content` is given (then it is its length). */
+  size?: number;
+  /**
+   * The log's bytes, served verbatim instead of generated text: a real captured Redis log, for
+   * tests that need what a real server printed.
+   */
+  content?: Buffer;
   /** Default `redis_{ip}_{date}.log`. */
   fileName?: string;
   seed?: number;

@@ -1,6 +1,7 @@
 import type { DcsEvent } from './dcs/events.js';
 import type { FailureInfo } from './errors.js';
 import type { SkipReason } from './plan/planner.js';
+import type { EventCounts } from './redis-log/tally.js';
 
 /**
  * How a pass ended. ok: everything planned was archived; partial: some file or instance failed;
@@ -31,6 +32,8 @@ export type ArchiverEvent =
       ms: number;
       partial: boolean;
       replaced: boolean;
+      /** The Redis events counted in the file's bytes (its record's `events`). */
+      events?: EventCounts;
     }
   | ({ type: 'file-failed'; instanceId: string; fileName: string; logId: string } & FailureInfo)
   | { type: 'file-skipped'; instanceId: string; fileName: string; logId: string; date: string; reason: SkipReason; detail?: string }

@@ -20,6 +20,12 @@ export class Metrics {
   });
   private readonly bytes = new Counter({ name: 'dcs_archiver_bytes_total', help: 'Source bytes archived.', registers: [this.registry] });
   private readonly storedBytes = new Counter({ name: 'dcs_archiver_stored_bytes_total', help: 'Bytes written to the bucket for archived files.', registers: [this.registry] });
+  private readonly redisEvents = new Counter({
+    name: 'dcs_archiver_redis_events_total',
+    help: 'Redis server events (failovers, syncs, saves, rewrites, warnings, restarts) in the archived logs, by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   private readonly retries = new Counter({ name: 'dcs_archiver_retries_total', help: 'Retried calls and transfers.', registers: [this.registry] });
   private readonly skippedTicks = new Counter({ name: 'dcs_archiver_skipped_ticks_total', help: 'Scheduled ticks dropped because a pass was still running.', registers: [this.registry] });
   private readonly duration = new Gauge({ name: 'dcs_archiver_last_pass_duration_seconds', help: 'Duration of the last pass.', registers: [this.registry] });
@@ -43,6 +49,7 @@ export class Metrics {
         this.files.inc({ outcome: 'archived', reason: event.replaced ? 'replaced' : 'new' });
         this.bytes.inc(event.bytes);
         this.storedBytes.inc(event.storedBytes);
+        for (const [kind, counted] of Object.entries(event.events ?? {})) this.redisEvents.inc({ kind }, counted.count);
         break;
       case 'file-skipped':
         this.files.inc({ outcome: 'skipped', reason: event.reason });

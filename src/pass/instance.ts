@@ -244,7 +244,7 @@ async function archiveFile(dcs: DcsApi, instanceId: string, file: PlannedFile, l
       partial: record.partial,
       replaced: file.replaces !== undefined,
     };
-    ctx.onEvent({ type: 'file-archived', instanceId, ...archived, ms });
+    ctx.onEvent({ type: 'file-archived', instanceId, ...archived, ms, ...(record.events ? { events: record.events } : {}) });
     return { archived, written };
   } catch (error) {
     // Not started, or cut short (its upload aborted) by a signal: left for the next pass, not failed.

@@ -1,4 +1,6 @@
 /** What the bucket holds about each archived file: the record, the manifest and the run report. */
+import { EVENT_KINDS } from '../redis-log/events.js';
+import type { EventCounts } from '../redis-log/tally.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -38,6 +40,12 @@ export interface ArchiveRecord {
    * (re-collections). Remembered so they are not probed again on every pass.
    */
   knownLogIds: string[];
+  /**
+   * The Redis server events in the file, counted from the bytes as they were archived (per kind:
+   * how many, earliest and latest time). Absent in records written before events were counted:
+   * for those the object has to be read.
+   */
+  events?: EventCounts;
 }
 
 export interface Manifest {
@@ -102,5 +110,19 @@ export function parseRecord(text: string): ArchiveRecord | string {
   if (r.compression !== 'none' && r.compression !== 'gzip') return 'field compression is not none or gzip';
   if (typeof r.partial !== 'boolean') return 'field partial is not a boolean';
   const knownLogIds = Array.isArray(r.knownLogIds) ? r.knownLogIds.filter((id): id is string => typeof id === 'string') : [];
-  return { ...(r as unknown as ArchiveRecord), knownLogIds, complete: r.complete === true };
+  const record: ArchiveRecord = { ...(r as unknown as ArchiveRecord), knownLogIds, complete: r.complete === true };
+  // Counts that are not well formed are as good as none: a reader then counts from the object.
+  if (r.events !== undefined && !isEventCounts(r.events)) delete record.events;
+  return record;
+}
+
+const KNOWN_KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
+
+function isEventCounts(value: unknown): value is EventCounts {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(([kind, entry]) => {
+    if (!KNOWN_KINDS.has(kind) || typeof entry !== 'object' || entry === null) return false;
+    const { count, first, last } = entry as Record<string, unknown>;
+    return Number.isSafeInteger(count) && (count as number) > 0 && typeof first === 'string' && typeof last === 'string' && !Number.isNaN(Date.parse(first)) && !Number.isNaN(Date.parse(last));
+  });
 }

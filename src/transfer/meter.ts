@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ArchiveError } from '../errors.js';
+import type { EventTally } from '../redis-log/tally.js';
 
 /**
- * Counts and hashes the source bytes on their way to the store. When the response promised
+ * Counts and hashes the source bytes (and tallies their Redis events) on their way to the store. When the response promised
  * a length, ending short (or long) is an error raised before the stream ends, so the upload
  * fails and is aborted instead of completing with a truncated object.
  */
@@ -15,6 +16,8 @@ export class Meter extends Transform {
   constructor(
     private readonly expectedBytes: number | undefined,
     private readonly onBytes?: (chunkBytes: number) => void,
+    /** Counts the Redis events in the source bytes on the way, so the record needs no second read. */
+    private readonly tally?: EventTally,
   ) {
     super();
   }
@@ -22,6 +25,7 @@ export class Meter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
+    this.tally?.push(chunk);
     this.onBytes?.(chunk.length);
     callback(null, chunk);
   }

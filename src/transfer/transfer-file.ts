@@ -5,6 +5,7 @@ import type { DcsApi } from '../dcs/types.js';
 import { ArchiveError, describeFailure, failureKind } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { PlannedFile } from '../plan/planner.js';
+import { EventTally, type EventCounts } from '../redis-log/tally.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
 import { openDownload, type DownloadOptions } from './download.js';
@@ -22,6 +23,8 @@ export interface Transferred {
   sha256: string;
   /** The store's version token of the object, when its answer gave one. */
   version?: string;
+  /** The Redis events in the source bytes. */
+  events: EventCounts;
 }
 
 export interface TransferDeps {
@@ -60,8 +63,12 @@ export async function transferFile(file: PlannedFile, ctx: TransferContext, deps
 
 async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: TransferDeps, link: string | undefined): Promise<Transferred> {
   const download = await openDownload(link ?? (await deps.dcs.getDownloadLink(ctx.instanceId, file.log.id, deps.signal)), deps.download);
-  const meter = new Meter(download.contentLength, (bytes) =>
-    deps.onEvent({ type: 'file-bytes', instanceId: ctx.instanceId, fileName: file.log.fileName, bytes }),
+  // Lines without a year (Redis 2.x, 3.x) take the year of the day the file covers.
+  const tally = new EventTally(Number(file.log.date.slice(0, 4)));
+  const meter = new Meter(
+    download.contentLength,
+    (bytes) => deps.onEvent({ type: 'file-bytes', instanceId: ctx.instanceId, fileName: file.log.fileName, bytes }),
+    tally,
   );
   const body = chain(download.body, meter, ctx.compression);
   const written = await deps.store.upload(file.key, body, {
@@ -73,7 +80,7 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
   if (download.contentLength !== undefined && meter.bytes !== download.contentLength) {
     throw new ArchiveError('download', 'retryable', 'truncated', `read ${meter.bytes} of ${download.contentLength} bytes`);
   }
-  return { bytes: meter.bytes, storedBytes: written.bytes, sha256: meter.sha256(), ...(written.version ? { version: written.version } : {}) };
+  return { bytes: meter.bytes, storedBytes: written.bytes, sha256: meter.sha256(), events: tally.counts(), ...(written.version ? { version: written.version } : {}) };
 }
 
 /** source → meter (→ gzip) as one readable; an error anywhere destroys the tail with it. */

@@ -45,3 +45,33 @@ describe('parseLogLine', () => {
     expect(parseLogLine(text, 2026)).toBeUndefined();
   });
 });
+
+describe('parseLogLine on signal-handler lines', () => {
+  it('reads the pid and the Unix time of a line written from a signal handler', () => {
+    expect(parseLogLine('8338:signal-handler (1796197096) Received SIGTERM scheduling shutdown...', 2000)).toEqual({
+      pid: 8338,
+      timeMs: 1796197096000,
+      level: '#',
+      message: 'Received SIGTERM scheduling shutdown...',
+      signalHandler: true,
+    });
+  });
+
+  it("gives the watchdog's first line an empty message (its report is on the next line)", () => {
+    expect(parseLogLine('8338:signal-handler (1796197095) ', 2000)?.message).toBe('');
+  });
+
+  it.each([
+    ['a clock with a letter in it', '1:M 01 Jan 2026 0a:00:00.000 * hello'],
+    ['a missing space before the message', '1:M 01 Jan 2026 00:00:00.000 *hello'],
+    ['a truncated clock', '1:M 01 Jan 2026 00:00'],
+    ['a signal handler without its time', '1:signal-handler hello'],
+    ['29 Feb of a common year', '1:M 29 Feb 2025 00:00:00.000 * hello'],
+  ])('returns undefined for %s', (_what, text) => {
+    expect(parseLogLine(text, 2026)).toBeUndefined();
+  });
+
+  it('takes 29 Feb of a leap year and keeps an empty message', () => {
+    expect(parseLogLine('1:M 29 Feb 2024 23:59:59.999 * ', 2000)).toMatchObject({ timeMs: Date.UTC(2024, 1, 29, 23, 59, 59, 999), message: '' });
+  });
+});
