@@ -13,7 +13,8 @@ import { LineSplitter } from './lines.js';
 import type { LineMatcher } from './match.js';
 import { OrderedOutput, type Sink, type Slot } from './ordered-output.js';
 import type { ArchivedFile, Selected } from './select.js';
-import { lineWindow, type Window } from './window.js';
+import { MatchScanner, type OnMatch } from './scan.js';
+import { hasLineBounds, lineWindow, type Window } from './window.js';
 
 export interface SearchOptions {
   store: BucketStore;
@@ -37,8 +38,6 @@ export interface SearchSummary {
   /** Source bytes read. */
   bytes: number;
 }
-
-const NEWLINE = Buffer.from('\n');
 
 export async function searchArchive(options: SearchOptions): Promise<SearchSummary> {
   const summary: SearchSummary = { files: 0, matches: 0, errors: 0, bytes: 0 };
@@ -68,43 +67,31 @@ export async function searchArchive(options: SearchOptions): Promise<SearchSumma
 async function searchFile(file: ArchivedFile, slot: Slot, options: SearchOptions, summary: SearchSummary, signal: AbortSignal): Promise<void> {
   const { record } = file;
   const label = fileLabel(file);
-  const inWindow = lineWindow(options.window, record.date);
-  let parts: Buffer[] = [];
-  let text: string[] = [];
+  let out: string[] = [];
   let count = 0;
-  const splitter = new LineSplitter((line, number) => {
-    if (!inWindow(line)) return;
-    const decoded = line.toString('utf8');
-    if (!options.matcher(decoded)) return;
+  const onMatch = (line: string, number: number) => {
     count++;
     if (options.count) return;
-    if (options.json) text.push(matchJson(file, number, decoded));
-    // grep prints the line's own bytes.
-    else parts.push(Buffer.from(matchPrefix(label, number)), line, NEWLINE);
-  });
+    out.push(options.json ? matchJson(file, number, line) : `${matchPrefix(label, number)}${line}\n`);
+  };
+  const lines = linesOf(options, record.date, onMatch);
   const flush = async () => {
-    if (parts.length > 0) {
-      const data = Buffer.concat(parts);
-      parts = [];
-      await slot.write(data);
-    }
-    if (text.length > 0) {
-      const data = text.join('');
-      text = [];
-      await slot.write(data);
-    }
+    if (out.length === 0) return;
+    const data = out.join('');
+    out = [];
+    await slot.write(data);
   };
   try {
     const outcome = await readContent(
       options.store,
       record,
       async (chunk) => {
-        splitter.push(chunk);
+        lines.push(chunk);
         await flush();
       },
       signal,
     );
-    splitter.end();
+    lines.end();
     summary.matches += count;
     if (outcome.kind === 'verified') {
       summary.bytes += outcome.digest.bytes;
@@ -131,4 +118,19 @@ async function searchFile(file: ArchivedFile, slot: Slot, options: SearchOptions
   } finally {
     await slot.end();
   }
+}
+
+/**
+ * The matching lines of one file: block by block when the pattern allows and no time window
+ * needs every line's clock, else line by line.
+ */
+function linesOf(options: SearchOptions, date: string, onMatch: OnMatch): { push(chunk: Buffer): void; end(): void } {
+  const { matcher, window } = options;
+  if (!hasLineBounds(window) && matcher.block) return new MatchScanner({ ...matcher, block: matcher.block }, onMatch);
+  const inWindow = lineWindow(window, date);
+  return new LineSplitter((line, number) => {
+    if (!inWindow(line)) return;
+    const text = line.toString('utf8');
+    if (matcher.test(text)) onMatch(text, number);
+  });
 }

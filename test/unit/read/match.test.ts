@@ -3,7 +3,7 @@ import { ConfigError } from '../../../src/errors.js';
 import { compileMatcher } from '../../../src/read/match.js';
 
 const LINES = ['1:M 14 Nov 2026 02:00:00.000 * Background saving started by pid 42', '1:S 14 Nov 2026 02:00:01.000 # MASTER MODE enabled', 'a.b (x) [y]', ''];
-const matching = (pattern: string, options = {}) => LINES.filter(compileMatcher(pattern, { fixedStrings: false, ignoreCase: false, ...options }));
+const matching = (pattern: string, options = {}) => LINES.filter((line) => compileMatcher(pattern, { fixedStrings: false, ignoreCase: false, ...options }).test(line));
 
 describe('compileMatcher', () => {
   it('matches a regular expression anywhere in the line', () => {
@@ -29,7 +29,15 @@ describe('compileMatcher', () => {
 
   it('does not carry state from one line to the next', () => {
     const match = compileMatcher('saving', { fixedStrings: false, ignoreCase: true });
-    expect([match(LINES[0]!), match(LINES[0]!), match(LINES[0]!)]).toEqual([true, true, true]);
+    expect([match.test(LINES[0]!), match.test(LINES[0]!), match.test(LINES[0]!)]).toEqual([true, true, true]);
+  });
+
+  it('offers a block search except for lookarounds, which could look past a line', () => {
+    const options = { fixedStrings: false, ignoreCase: false };
+    expect(compileMatcher('MASTER', { ...options, fixedStrings: true }).block).toEqual({ kind: 'bytes', needle: Buffer.from('MASTER') });
+    expect(compileMatcher('a|b', options).block?.kind).toBe('regex');
+    expect(compileMatcher('(?<!x)foo', options).block).toBeUndefined();
+    expect(compileMatcher('foo(?=bar)', options).block).toBeUndefined();
   });
 
   it('refuses an invalid regular expression, naming PATTERN and the way out', () => {
