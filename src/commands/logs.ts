@@ -22,6 +22,9 @@ export const logsCommand: Command = {
     'logs --instance orders-cache --date 2026-11-14 --replica 192.168.0.12',
     'logs --instance orders-cache --since 2026-11-01 --output ./incident',
   ],
+  exitCodes: `Exit codes: 0 every file read and verified; 1 a file missing or unreadable, or an object whose
+SHA-256 does not match its record (stdout then stops: the bytes of it already written came
+from the altered object); 2 usage or configuration error, before any network call.`,
   writesData: (flags) => flags.output === undefined,
   async run(ctx) {
     const { flags, io, logger } = ctx;

@@ -13,6 +13,7 @@ export const reportCommand: Command = {
   flags: ['config', 'set', 'json'],
   args: [{ name: 'RUN_ID', required: false, help: 'a run id (as in runs/{RUN_ID}.json and the pass-finished log line), or latest (the default)' }],
   examples: ['report', 'report latest --json', 'report 20261114T031700Z-1a2b3c'],
+  exitCodes: 'Exit codes: 0 the report was printed; 1 no such run report (or the bucket could not be read); 2 usage or configuration error.',
   // The report is the output, for people or as JSON: log lines go to stderr.
   writesData: () => true,
   async run(ctx) {

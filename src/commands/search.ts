@@ -17,9 +17,13 @@ export const searchCommand: Command = {
   args: [{ name: 'PATTERN', required: true, help: 'a JavaScript regular expression (grep -E syntax and more), or plain text with --fixed-strings' }],
   examples: [
     "search 'Background saving' --instance orders-cache --since 2026-11-14 --until 2026-11-15",
-    "search -- '-ERR|OOM' --ignore-case --count",
+    "search 'oom|out of memory' --ignore-case --count",
     'search --fixed-strings "MASTER MODE enabled" --json',
   ],
+  exitCodes: `Exit codes (grep's): 0 some line matched; 1 none did; 2 an error: a usage or configuration
+error (before any network call), or a file that could not be searched or whose SHA-256 does not
+match its record (reported on stderr, and in --json as {"error", "key"}; every other file is
+still searched). 130 / 143 stopped by SIGINT / SIGTERM.`,
   writesData: () => true,
   async run(ctx) {
     const { flags, args, io, logger } = ctx;
@@ -43,7 +47,8 @@ export const searchCommand: Command = {
         signal,
       });
       const ms = Date.now() - started;
-      logger.info({ ...summary, instances: instances.length, ms, mibPerSecond: ms > 0 ? Number((summary.bytes / 1048576 / (ms / 1000)).toFixed(1)) : null }, 'search finished');
+      // grep says nothing on success; the figures are there at LOG_LEVEL=debug.
+      logger.debug({ ...summary, instances: instances.length, ms, mibPerSecond: ms > 0 ? Number((summary.bytes / 1048576 / (ms / 1000)).toFixed(1)) : null }, 'search finished');
       if (signal.aborted) throw new Error('search stopped');
       return summary.errors > 0 ? ERROR : summary.matches > 0 ? FOUND : NONE;
     });

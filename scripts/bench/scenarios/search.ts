@@ -122,7 +122,7 @@ async function runSearch(root: string, workDir: string, configFile: string, labe
   const cli = [join(root, 'dist/cli.js'), 'search', PATTERN, '--config', configFile, ...extra];
   const useTime = existsSync('/usr/bin/time');
   const [command, args] = useTime ? ['/usr/bin/time', ['-v', '-o', timeFile, process.execPath, ...cli]] : [process.execPath, cli];
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_ACCESS_KEY_ID: b.accessKeyId, AWS_SECRET_ACCESS_KEY: b.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true', LOG_FORMAT: 'json' };
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_ACCESS_KEY_ID: b.accessKeyId, AWS_SECRET_ACCESS_KEY: b.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true', LOG_FORMAT: 'json', LOG_LEVEL: 'debug' };
   const out = openSync(outFile, 'w');
   const err = openSync(logFile, 'w');
   const started = performance.now();
