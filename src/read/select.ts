@@ -6,7 +6,7 @@
  */
 import type { InstanceRef } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { loadInstanceRecords } from '../records/book.js';
+import { loadInstanceRecords, type InstanceRecords } from '../records/book.js';
 import { archivedInstanceSegments, manifestIdentity } from '../records/catalog.js';
 import { manifestKey, recordPrefix } from '../records/layout.js';
 import type { ArchiveRecord } from '../records/record.js';
@@ -94,10 +94,27 @@ export function fileOrder(a: ArchiveRecord, b: ArchiveRecord): number {
   return a.date.localeCompare(b.date) || a.replicationIp.localeCompare(b.replicationIp) || a.fileName.localeCompare(b.fileName);
 }
 
-/** The files of these instances that pass the filter, instance by instance, each in fileOrder. */
+/** Instances whose records are read ahead while earlier ones' files are being read. */
+const READ_AHEAD = 4;
+
+/**
+ * The files of these instances that pass the filter, instance by instance, each in fileOrder.
+ * The records of the next few instances are read meanwhile (a manifest GET and a records LIST
+ * each), so a reader of many small instances does not wait on them one by one; memory holds
+ * the records of at most READ_AHEAD + 1 instances.
+ */
 export async function* selectFiles(store: BucketStore, instances: readonly InstanceChoice[], filter: FileFilter, signal?: AbortSignal): AsyncGenerator<Selected> {
-  for (const instance of instances) {
-    const held = await loadInstanceRecords({ store, instanceId: instance.id, ...(filter.window.fromDate ? { sinceDate: filter.window.fromDate } : {}), ...(signal ? { signal } : {}) });
+  const load = (instance: InstanceChoice) => {
+    const loading = loadInstanceRecords({ store, instanceId: instance.id, ...(filter.window.fromDate ? { sinceDate: filter.window.fromDate } : {}), ...(signal ? { signal } : {}) });
+    // Awaited in turn below; until then a failure must not count as unhandled.
+    loading.catch(() => {});
+    return loading;
+  };
+  const ahead: Array<Promise<InstanceRecords> | undefined> = instances.slice(0, READ_AHEAD).map(load);
+  for (const [index, instance] of instances.entries()) {
+    const held = await ahead[index]!;
+    if (index + READ_AHEAD < instances.length) ahead.push(load(instances[index + READ_AHEAD]!));
+    ahead[index] = undefined;
     for (const detail of held.problems) yield { kind: 'problem', instanceId: instance.id, detail };
     const name = instance.name ?? held.instanceName;
     const records = [...held.byIdentity.values()]
