@@ -78,12 +78,13 @@ export async function streamContent(
   const options = signal ? { signal } : {};
   try {
     if (compression === 'gzip') await pipeline(source, counted, createGunzip(), consume, options);
-    else await pipeline(source, counted, consume, options);
+    // Stored as it came: the stored bytes are the source bytes, counted once.
+    else await pipeline(source, consume, options);
   } catch (error) {
     if (!isZlibError(error)) throw error;
     return { sha256: '', bytes, storedBytes, corrupt: `not valid gzip (${(error as Error).message})` };
   }
-  return { sha256: hash.digest('hex'), bytes, storedBytes };
+  return { sha256: hash.digest('hex'), bytes, storedBytes: compression === 'gzip' ? storedBytes : bytes };
 }
 
 function isZlibError(error: unknown): boolean {
