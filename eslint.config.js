@@ -16,8 +16,8 @@ const LAYERS = [
   ['plan/'],
   ['events.ts'],
   ['collect/', 'transfer/'],
-  ['records/book.ts', 'records/run-report.ts'],
-  ['pass/', 'verify/'],
+  ['records/book.ts', 'records/run-report.ts', 'records/catalog.ts'],
+  ['pass/', 'verify/', 'read/'],
   ['cli.ts', 'commands/', 'log.ts', 'metrics.ts', 'progress.ts', 'server.ts', 'young-gc.ts'],
 ];
 

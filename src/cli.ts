@@ -6,6 +6,9 @@ import { archiveCommand } from './commands/archive.js';
 import { coverageCommand } from './commands/coverage.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { verifyCommand } from './commands/verify.js';
+import { logsCommand } from './commands/logs.js';
+import { reportCommand } from './commands/report.js';
+import { searchCommand } from './commands/search.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
 import { FLAG_SPECS, flagSynopsis } from './commands/flags.js';
 import { commandHelp, globalHelp, validFlags } from './commands/help.js';
@@ -16,7 +19,7 @@ import { secretsFromEnv } from './commands/clients.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
-export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand];
+export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, logsCommand, searchCommand, reportCommand];
 
 /** The command line, parsed for one command: its flags and words, or what is wrong with it. */
 type Parsed =

@@ -19,6 +19,7 @@ import { machineLine, markdownTable, printTable, rows, type Results } from './re
 import { bigFile } from './scenarios/big-file.js';
 import { fleet } from './scenarios/fleet.js';
 import { scale } from './scenarios/scale.js';
+import { search, searchRows } from './scenarios/search.js';
 import { startSim, type SimHost } from './sim-host.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     if (options.only.includes('fleet')) results.fleet = await fleet(ctx);
     if (options.only.includes('scale')) results.scale = await scale(ctx);
 
-    const table = rows(results);
+    const table = [...rows(results), ...(options.only.includes('search') ? searchRows(await search(ctx)) : [])];
     const durationS = Math.round((Date.now() - started) / 1000);
     console.log(`\n${machineLine(machine)}\ndcs.requestsPerSecond ${options.dcsRate}, latency ${options.latencyMs} ms, ${options.runs} run(s) per big-file figure, fleet ${options.fleetRuns} run(s), scale ${options.scaleRuns} run(s) (medians; samples in brackets)${options.quick ? ', QUICK sizes' : ''}`);
     console.log(printTable(table));

@@ -1,8 +1,8 @@
 /** `npm run bench -- [flags]`: what to run, how often and how big. */
 import { parseArgs } from 'node:util';
 
-export type ScenarioName = 'big-file' | 'fleet' | 'scale';
-export const SCENARIOS: ScenarioName[] = ['big-file', 'fleet', 'scale'];
+export type ScenarioName = 'big-file' | 'fleet' | 'scale' | 'search';
+export const SCENARIOS: ScenarioName[] = ['big-file', 'fleet', 'scale', 'search'];
 
 export interface BenchOptions {
   quick: boolean;

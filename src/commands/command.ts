@@ -39,6 +39,8 @@ export interface Command {
   args?: CommandArg[];
   /** Shown by `help COMMAND`: at least one command line a user can copy. */
   examples: string[];
+  /** Its own exit codes, when they are not the pass's (search follows grep). */
+  exitCodes?: string;
   /** Whether stdout carries the command's output for these flags, so logs go to stderr (default: `--json`). */
   writesData?(flags: Flags): boolean;
   run(ctx: CommandContext): Promise<number>;

@@ -14,6 +14,14 @@ export interface Flags {
   'run-now'?: boolean;
   shard?: string;
   'older-than'?: string;
+  date?: string;
+  since?: string;
+  until?: string;
+  replica?: string;
+  output?: string;
+  'fixed-strings'?: boolean;
+  'ignore-case'?: boolean;
+  count?: boolean;
 }
 
 export type FlagName = keyof Flags;
@@ -37,6 +45,14 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
   'run-now': { type: 'boolean', help: 'run a pass at start, then on the schedule' },
   shard: { type: 'string', value: 'I/N', help: 'only the I-th of N stable partitions of the instances (0-based)' },
   'older-than': { type: 'string', value: 'MIN', help: 'a pending upload older than this is orphaned (default 60; 0: every one)' },
+  date: { type: 'string', value: 'D', help: 'only the files of this day, YYYY-MM-DD' },
+  since: { type: 'string', value: 'T', help: 'from this day (YYYY-MM-DD) or UTC time (YYYY-MM-DDTHH:MM[:SS]) on; a time keeps only the lines from it' },
+  until: { type: 'string', value: 'T', help: 'up to this day (included) or UTC time (excluded); a time keeps only the lines before it' },
+  replica: { type: 'string', value: 'IP', help: "only this replica's files (its replication IP)" },
+  output: { type: 'string', value: 'DIR', help: 'write each file under DIR at its bucket key (a .gz key without .gz: the source bytes), verified, instead of to stdout' },
+  'fixed-strings': { type: 'boolean', help: 'PATTERN is plain text, not a regular expression (grep -F)' },
+  'ignore-case': { type: 'boolean', help: 'match upper and lower case alike (grep -i)' },
+  count: { type: 'boolean', help: 'print the number of matching lines per file instead of the lines (grep -c)' },
 };
 
 /** `--instance ID` as help spells it. */

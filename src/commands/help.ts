@@ -50,7 +50,7 @@ export function commandHelp(command: Command): string {
     ...(args.length > 0 ? [`Arguments:\n${table(args.map((arg): [string, string] => [arg.name, arg.help]))}`] : []),
     ...(flagRows.length > 0 ? [`Flags:\n${table(flagRows)}`] : []),
     `Examples:\n${command.examples.map((example) => `  ${BIN} ${example}`).join('\n')}`,
-    EXIT_CODES,
+    command.exitCodes ?? EXIT_CODES,
   ];
   return `${sections.join('\n\n')}\n`;
 }

@@ -90,6 +90,7 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
         ctx.book.close({
           projectId: dcs.projectId,
           instanceId,
+          ...(target.name ? { instanceName: target.name } : {}),
           held: records,
           written: archived.map((o) => o.written),
           acknowledge: planned.plan.acknowledge,

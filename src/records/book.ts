@@ -31,6 +31,8 @@ export interface InstanceRecords {
   emptyDays: EmptyDay[];
   /** Records whose object expired past the retention, by record key, with their stamp (from the manifest). */
   expired: Map<string, string>;
+  /** The instance's name as the manifest holds it (absent in older manifests). */
+  instanceName?: string;
 }
 
 export interface StampedRecord {
@@ -102,7 +104,7 @@ export async function loadInstanceRecords({ store, instanceId, sinceDate, signal
 
   const byIdentity = new Map<string, ArchiveRecord>();
   for (const { record } of stamped.values()) byIdentity.set(identityOf(record), record);
-  return { byIdentity, stamped, stale, problems, emptyDays: manifest?.emptyDays ?? [], expired };
+  return { byIdentity, stamped, stale, problems, emptyDays: manifest?.emptyDays ?? [], expired, ...(manifest?.instanceName ? { instanceName: manifest.instanceName } : {}) };
 }
 
 async function readManifest(store: BucketStore, instanceId: string, signal?: AbortSignal) {
@@ -110,7 +112,7 @@ async function readManifest(store: BucketStore, instanceId: string, signal?: Abo
   if (!found) return undefined;
   const parsed = parseManifest(found.body.toString('utf8'));
   if (typeof parsed === 'string') return { entries: [], emptyDays: [], recordStamps: {}, expired: {} as Record<string, string>, problem: parsed };
-  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], recordStamps: parsed.recordStamps ?? {}, expired: parsed.expired ?? {}, problem: undefined };
+  return { entries: parsed.entries, emptyDays: parsed.emptyDays ?? [], recordStamps: parsed.recordStamps ?? {}, expired: parsed.expired ?? {}, instanceName: parsed.instanceName, problem: undefined };
 }
 
 export async function readRecord(store: BucketStore, key: string, signal?: AbortSignal): Promise<ArchiveRecord | string> {
@@ -144,13 +146,16 @@ export function parseManifest(text: string): Manifest | string {
   if (m.expired && typeof m.expired === 'object') {
     for (const [key, stamp] of Object.entries(m.expired)) if (typeof stamp === 'string') expired[key] = stamp;
   }
-  return { ...(m as Manifest), entries, emptyDays, recordStamps, expired };
+  const { instanceName: _name, ...rest } = m as Manifest;
+  return { ...rest, ...(typeof m.instanceName === 'string' && m.instanceName !== '' ? { instanceName: m.instanceName } : {}), entries, emptyDays, recordStamps, expired };
 }
 
 interface RebuildOptions {
   store: BucketStore;
   projectId: string;
   instanceId: string;
+  /** Written into the manifest, for readers that resolve names from the bucket. */
+  instanceName?: string;
   stamped: ReadonlyMap<string, StampedRecord>;
   /** Carried over: they live only in the manifest. */
   emptyDays?: EmptyDay[];
@@ -209,6 +214,7 @@ async function buildManifest(options: RebuildOptions): Promise<{ manifest: Manif
     schemaVersion: SCHEMA_VERSION,
     projectId: options.projectId,
     instanceId,
+    ...(options.instanceName ? { instanceName: options.instanceName } : {}),
     generatedAt: options.now.toISOString(),
     entries,
     ...(options.emptyDays && options.emptyDays.length > 0 ? { emptyDays: options.emptyDays } : {}),
@@ -274,6 +280,8 @@ export interface BookOptions {
 export interface CloseInput {
   projectId: string;
   instanceId: string;
+  /** The configured or discovered name, kept in the manifest. */
+  instanceName?: string;
   /** What the survey read. */
   held: InstanceRecords;
   /** Records this pass wrote, with the stamps their writes answered. */
@@ -354,6 +362,7 @@ export function createBook(options: BookOptions): Book {
             store,
             projectId: input.projectId,
             instanceId: input.instanceId,
+            ...(input.instanceName ? { instanceName: input.instanceName } : {}),
             stamped: held,
             emptyDays,
             retentionDays: options.retentionDays ?? null,

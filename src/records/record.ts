@@ -52,6 +52,11 @@ export interface Manifest {
   schemaVersion: typeof SCHEMA_VERSION;
   projectId: string;
   instanceId: string;
+  /**
+   * The instance's configured or discovered name when the manifest was written, so readers with
+   * only the bucket's credentials can find an instance by name. Absent in older manifests.
+   */
+  instanceName?: string;
   generatedAt: string;
   entries: ArchiveRecord[];
   /**

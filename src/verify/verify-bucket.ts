@@ -223,7 +223,7 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
     }
     // Every record is read again: the rebuilt manifest stamps each with the version it read.
     const rebuilt = await attempt(limit, { key, instanceId: ownerId }, 'rebuild manifest', (signal) =>
-      rebuildManifest({ store, projectId, instanceId: ownerId, stamped: new Map(), emptyDays: manifest?.emptyDays ?? [], retentionDays, now: options.now(), signal }),
+      rebuildManifest({ store, projectId, instanceId: ownerId, ...(manifest?.instanceName ? { instanceName: manifest.instanceName } : {}), stamped: new Map(), emptyDays: manifest?.emptyDays ?? [], retentionDays, now: options.now(), signal }),
     );
     if (rebuilt === FAILED) {
       // attempt() reported it as check-failed; the manifest's problems stay unresolved.

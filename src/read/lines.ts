@@ -1,0 +1,49 @@
+/**
+ * Cuts a stream of chunks into lines as grep does: a line ends at `\n` (kept out of the line),
+ * and bytes after the last `\n` are a last line of their own. Lines are handed on as views of the
+ * chunk (no copy), except one that straddles chunks, so memory holds at most one chunk and one
+ * line.
+ */
+/** `terminated`: a newline followed the line in the source (false only for a last line without one). */
+export type OnLine = (line: Buffer, number: number, terminated: boolean) => void;
+
+export class LineSplitter {
+  private carry: Buffer | undefined;
+  private count = 0;
+
+  constructor(private readonly onLine: OnLine) {}
+
+  /** Lines seen so far (the partial one not counted until it ends). */
+  get lines(): number {
+    return this.count;
+  }
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    let end = chunk.indexOf(0x0a, start);
+    if (end === -1) {
+      this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+      return;
+    }
+    if (this.carry) {
+      const joined = Buffer.concat([this.carry, chunk.subarray(0, end)]);
+      this.carry = undefined;
+      this.onLine(joined, ++this.count, true);
+      start = end + 1;
+      end = chunk.indexOf(0x0a, start);
+    }
+    while (end !== -1) {
+      this.onLine(chunk.subarray(start, end), ++this.count, true);
+      start = end + 1;
+      end = chunk.indexOf(0x0a, start);
+    }
+    // A view would pin the whole chunk; copy the tail (one line at most).
+    if (start < chunk.length) this.carry = Buffer.from(chunk.subarray(start));
+  }
+
+  /** The bytes after the last newline, if any, are the last line. */
+  end(): void {
+    if (this.carry && this.carry.length > 0) this.onLine(this.carry, ++this.count, false);
+    this.carry = undefined;
+  }
+}

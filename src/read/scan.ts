@@ -1,0 +1,102 @@
+/**
+ * Finds the matching lines of a stream without looking at every line: each chunk's whole lines
+ * are searched as one block (a byte search for a fixed string, one regular-expression scan
+ * otherwise), and only the lines a hit lands in are cut out and tested on their own, so the
+ * result is exactly the per-line one. Line numbers come from counting newlines up to each hit.
+ * For patterns the block search cannot serve (lookarounds), LineSplitter and `test` do it.
+ */
+import type { LineMatcher } from './match.js';
+
+export type OnMatch = (line: string, number: number) => void;
+
+type Block = NonNullable<LineMatcher['block']>;
+
+export class MatchScanner {
+  private carry: Buffer | undefined;
+  /** Lines before the current block. */
+  private lines = 0;
+
+  constructor(
+    private readonly matcher: LineMatcher & { block: Block },
+    private readonly onMatch: OnMatch,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk);
+      return;
+    }
+    const block = this.carry ? Buffer.concat([this.carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+    this.carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
+    this.scan(block);
+  }
+
+  /** The bytes after the last newline are a last line of their own. */
+  end(): void {
+    if (!this.carry || this.carry.length === 0) return;
+    const line = this.carry.toString('utf8');
+    this.carry = undefined;
+    if (this.matcher.test(line)) this.onMatch(line, this.lines + 1);
+    this.lines++;
+  }
+
+  /** `block` is whole lines, each ending in a newline. */
+  private scan(block: Buffer): void {
+    const found = this.matcher.block;
+    if (found.kind === 'bytes') this.scanBytes(block, found.needle);
+    else this.scanText(block.toString('utf8'), found.regex);
+  }
+
+  private scanBytes(block: Buffer, needle: Buffer): void {
+    let counted = 0;
+    let from = 0;
+    let number = this.lines;
+    for (;;) {
+      const hit = block.indexOf(needle, from);
+      if (hit === -1) break;
+      const start = hit === 0 ? 0 : block.lastIndexOf(0x0a, hit - 1) + 1;
+      const end = block.indexOf(0x0a, hit);
+      number += countNewlines(block, counted, start);
+      const line = block.toString('utf8', start, end);
+      // A needle with a newline in it can span lines: only a line that holds it whole matches.
+      if (this.matcher.test(line)) this.onMatch(line, number + 1);
+      number++;
+      counted = from = end + 1;
+      if (from >= block.length) break;
+    }
+    this.lines = number + countNewlines(block, counted, block.length);
+  }
+
+  private scanText(text: string, regex: RegExp): void {
+    let counted = 0;
+    let number = this.lines;
+    regex.lastIndex = 0;
+    while (regex.lastIndex < text.length) {
+      const hit = regex.exec(text);
+      // An empty match after the last newline is no line.
+      if (!hit || hit.index >= text.length) break;
+      const start = hit.index === 0 ? 0 : text.lastIndexOf('\n', hit.index - 1) + 1;
+      const end = text.indexOf('\n', hit.index);
+      number += countNewlinesIn(text, counted, start);
+      const line = text.slice(start, end);
+      // The block scan may match across a newline; the line alone decides.
+      if (this.matcher.test(line)) this.onMatch(line, number + 1);
+      number++;
+      counted = regex.lastIndex = end + 1;
+    }
+    this.lines = number + countNewlinesIn(text, counted, text.length);
+  }
+}
+
+function countNewlines(buffer: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let at = buffer.indexOf(0x0a, from); at !== -1 && at < to; at = buffer.indexOf(0x0a, at + 1)) n++;
+  return n;
+}
+
+function countNewlinesIn(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
