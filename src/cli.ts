@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { archiveCommand } from './commands/archive.js';
 import { coverageCommand } from './commands/coverage.js';
+import { initCommand } from './commands/init.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
@@ -16,7 +17,7 @@ import { secretsFromEnv } from './commands/clients.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
-export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand];
+export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, initCommand];
 
 /** The command line, parsed for one command: its flags and words, or what is wrong with it. */
 type Parsed =

@@ -14,6 +14,7 @@ export interface Flags {
   'run-now'?: boolean;
   shard?: string;
   'older-than'?: string;
+  force?: boolean;
 }
 
 export type FlagName = keyof Flags;
@@ -37,6 +38,7 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
   'run-now': { type: 'boolean', help: 'run a pass at start, then on the schedule' },
   shard: { type: 'string', value: 'I/N', help: 'only the I-th of N stable partitions of the instances (0-based)' },
   'older-than': { type: 'string', value: 'MIN', help: 'a pending upload older than this is orphaned (default 60; 0: every one)' },
+  force: { type: 'boolean', help: 'overwrite the file if it exists (default: leave it and exit 2)' },
 };
 
 /** `--instance ID` as help spells it. */
