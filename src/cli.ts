@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { archiveCommand } from './commands/archive.js';
@@ -14,6 +14,7 @@ import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { createLogger, createScrubber, logSettings } from './log.js';
 import { secretsFromEnv } from './commands/clients.js';
+import { packageVersion } from './commands/version.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
@@ -29,7 +30,7 @@ function parse(argv: string[]): Parsed {
   const [name, ...rest] = argv;
   if (name === undefined) return { kind: 'usage', message: 'no command given', help: globalHelp(COMMANDS) };
   if (name === '--help' || name === '-h') return { kind: 'print', text: globalHelp(COMMANDS) };
-  if (name === '--version' || name === '-v') return { kind: 'print', text: `${version()}\n` };
+  if (name === '--version' || name === '-v') return { kind: 'print', text: `${packageVersion()}\n` };
   if (name === 'help') {
     if (rest.length === 0) return { kind: 'print', text: globalHelp(COMMANDS) };
     const topic = COMMANDS.find((c) => c.name === rest[0]);
@@ -110,11 +111,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 function isEntryPoint(): boolean {
