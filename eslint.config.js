@@ -16,7 +16,7 @@ const LAYERS = [
   ['plan/'],
   ['events.ts'],
   ['collect/', 'transfer/'],
-  ['records/book.ts', 'records/run-report.ts', 'records/catalog.ts'],
+  ['records/book.ts', 'records/run-report.ts', 'records/catalog.ts', 'records/runs.ts'],
   ['pass/', 'verify/', 'read/'],
   ['cli.ts', 'commands/', 'log.ts', 'metrics.ts', 'progress.ts', 'server.ts', 'young-gc.ts'],
 ];

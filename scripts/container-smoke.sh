@@ -13,7 +13,7 @@
 #      destination holds manifests/ (one per instance), records/ and runs/;
 #   2. a second pass, configured through ARCHIVER_CONFIG as the Kubernetes pods are: exit 0,
 #      and it uploads nothing;
-#   3. a configuration error exits 2;
+#   3. a configuration error exits 2, and so does a run with no configuration at all;
 #   4. once `schedule` exists: /healthz answers 200 to the Dockerfile's own HEALTHCHECK command,
 #      /readyz and /metrics answer, and SIGTERM ends it with exit 0 within 30 s;
 #   5. once `archive` takes --shard: 3 shards via JOB_COMPLETION_INDEX + sharding.count (as an
@@ -221,6 +221,15 @@ step "a configuration error exits 2"
 code=0
 run_archiver "$work/usage.log" -- archive --config "$work/config.yaml" --set archive.concurrency=0 || code=$?
 [ "$code" -eq 2 ] || { show_log "$work/usage.log"; fail "--set archive.concurrency=0 exited $code, expected 2"; }
+echo "exit 2"
+
+step "no configuration at all exits 2 naming the three ways to give one (the image's config/default.yaml only documents)"
+code=0
+run_archiver "$work/noconfig.log" -- archive || code=$?
+[ "$code" -eq 2 ] || { show_log "$work/noconfig.log"; fail "archive without a configuration exited $code, expected 2"; }
+for way in '--config FILE' 'ARCHIVER_CONFIG' './dcs-log-archiver.yaml'; do
+  grep -qF -- "$way" "$work/noconfig.log" || { show_log "$work/noconfig.log"; fail "the message does not name $way"; }
+done
 echo "exit 2"
 
 help_text=$(cd "$app" && env -i PATH="$PATH" node dist/cli.js --help) || fail "node dist/cli.js --help failed"

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { archiveCommand } from './commands/archive.js';
 import { coverageCommand } from './commands/coverage.js';
+import { initCommand } from './commands/init.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { verifyCommand } from './commands/verify.js';
 import { logsCommand } from './commands/logs.js';
@@ -16,10 +17,11 @@ import { loadConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { createLogger, createScrubber, logSettings } from './log.js';
 import { secretsFromEnv } from './commands/clients.js';
+import { packageVersion } from './commands/version.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
-export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, logsCommand, searchCommand, reportCommand];
+export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, logsCommand, searchCommand, reportCommand, initCommand];
 
 /** The command line, parsed for one command: its flags and words, or what is wrong with it. */
 type Parsed =
@@ -31,7 +33,7 @@ function parse(argv: string[]): Parsed {
   const [name, ...rest] = argv;
   if (name === undefined) return { kind: 'usage', message: 'no command given', help: globalHelp(COMMANDS) };
   if (name === '--help' || name === '-h') return { kind: 'print', text: globalHelp(COMMANDS) };
-  if (name === '--version' || name === '-v') return { kind: 'print', text: `${version()}\n` };
+  if (name === '--version' || name === '-v') return { kind: 'print', text: `${packageVersion()}\n` };
   if (name === 'help') {
     if (rest.length === 0) return { kind: 'print', text: globalHelp(COMMANDS) };
     const topic = COMMANDS.find((c) => c.name === rest[0]);
@@ -112,11 +114,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 function isEntryPoint(): boolean {

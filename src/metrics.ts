@@ -1,5 +1,16 @@
-import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
-import type { ArchiverEvent } from './events.js';
+import { collectDefaultMetrics, Counter, Gauge, Pushgateway, Registry } from 'prom-client';
+import type { ArchiverEvent, PassResult } from './events.js';
+import type { LastPasses } from './records/runs.js';
+
+const RESULTS: PassResult[] = ['ok', 'partial', 'failed', 'stopped'];
+
+export interface MetricsOptions {
+  now?: () => Date;
+  /** The package version, for dcs_archiver_build_info. */
+  version: string;
+  /** The Node.js version (process.version), for dcs_archiver_build_info. */
+  node: string;
+}
 
 /** Prometheus metrics folded from core events; one registry per process. */
 export class Metrics {
@@ -32,12 +43,38 @@ export class Metrics {
   private readonly lastSuccess = new Gauge({ name: 'dcs_archiver_last_success_timestamp_seconds', help: 'When the last pass that archived everything planned finished (Unix time).', registers: [this.registry] });
   private readonly daysAtRisk = new Gauge({ name: 'dcs_archiver_days_at_risk', help: 'Replica-days not archived that DCS deletes within 2 days, as of the last pass.', registers: [this.registry] });
   private readonly running = new Gauge({ name: 'dcs_archiver_pass_running', help: '1 while a pass runs.', registers: [this.registry] });
+  private readonly lastPass = new Gauge({ name: 'dcs_archiver_last_pass_timestamp_seconds', help: 'When the last pass finished (Unix time), whatever its result.', registers: [this.registry] });
+  private readonly lastResult = new Gauge({ name: 'dcs_archiver_last_pass_result', help: "1 for the last pass's result (ok, partial, failed, stopped), 0 for the others.", labelNames: ['result'], registers: [this.registry] });
+  private readonly buildInfo = new Gauge({ name: 'dcs_archiver_build_info', help: 'Always 1: the version of the archiver and of Node.js.', labelNames: ['version', 'node'], registers: [this.registry] });
+  private readonly now: () => Date;
+  /** A pass of this process has finished: its figures are newer than any restored. */
+  private passFinished = false;
 
-  constructor(private readonly now: () => Date = () => new Date()) {
-    this.passes.inc({ result: 'ok' }, 0);
-    this.passes.inc({ result: 'partial' }, 0);
-    this.passes.inc({ result: 'failed' }, 0);
-    this.passes.inc({ result: 'stopped' }, 0);
+  constructor(options: MetricsOptions) {
+    this.now = options.now ?? (() => new Date());
+    for (const result of RESULTS) this.passes.inc({ result }, 0);
+    this.buildInfo.set({ version: options.version, node: options.node }, 1);
+    // Process, heap, GC and event-loop lag, on this registry only (nothing process-wide).
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * The last passes as the run reports at the destination tell them, so a restart does not read
+   * as "never succeeded, nothing at risk". A pass this process finished first is newer: kept.
+   */
+  restore(last: LastPasses): void {
+    if (this.passFinished) return;
+    if (last.newest) {
+      this.setLastPass(last.newest.result, last.newest.finishedAt);
+      this.duration.set((last.newest.finishedAt.getTime() - last.newest.startedAt.getTime()) / 1000);
+      if (last.newest.daysAtRisk !== undefined) this.daysAtRisk.set(last.newest.daysAtRisk);
+    }
+    if (last.lastSuccess) this.lastSuccess.set(Math.floor(last.lastSuccess.finishedAt.getTime() / 1000));
+  }
+
+  private setLastPass(result: PassResult, at: Date): void {
+    this.lastPass.set(Math.floor(at.getTime() / 1000));
+    for (const r of RESULTS) this.lastResult.set({ result: r }, r === result ? 1 : 0);
   }
 
   handle(event: ArchiverEvent): void {
@@ -76,6 +113,8 @@ export class Metrics {
         this.retries.inc();
         break;
       case 'pass-finished':
+        this.passFinished = true;
+        this.setLastPass(event.result, this.now());
         this.running.set(0);
         this.passes.inc({ result: event.result });
         this.duration.set(event.ms / 1000);
@@ -95,8 +134,18 @@ export class Metrics {
     return this.registry.metrics();
   }
 
-  /** One-shot runs: hand the figures to a Pushgateway (replacing this job's previous push). */
-  async push(url: string, jobName: string): Promise<void> {
-    await new Pushgateway(url, { timeout: 10_000 }, this.registry).pushAdd({ jobName });
+  /**
+   * One-shot runs: hand the figures to a Pushgateway, replacing the previous push of the same
+   * group. Each shard is a group of its own (`shard="0-of-4"`), so the pods of an Indexed Job
+   * do not overwrite each other.
+   */
+  async push(url: string, jobName: string, shard?: { index: number; count: number }): Promise<void> {
+    const groupings = shard ? { shard: shardLabel(shard) } : undefined;
+    await new Pushgateway(url, { timeout: 10_000 }, this.registry).pushAdd({ jobName, ...(groupings ? { groupings } : {}) });
   }
+}
+
+/** `0-of-4`: the shard as a Pushgateway grouping value (no `/`, which would split the URL path). */
+export function shardLabel(shard: { index: number; count: number }): string {
+  return `${shard.index}-of-${shard.count}`;
 }

@@ -7,6 +7,8 @@ import { logEvent } from '../log.js';
 import { Progress, progressLine } from '../progress.js';
 import { runOnce } from '../pass/run-once.js';
 import { buildClients } from './clients.js';
+import { restoreMetrics } from './restore-metrics.js';
+import { packageVersion } from './version.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from './command.js';
 
 export const archiveCommand: Command = {
@@ -20,7 +22,7 @@ export const archiveCommand: Command = {
     const progress = new Progress(Date.now());
     const dryRun = flags['dry-run'] ?? false;
     // prom-client is loaded only when the figures go somewhere.
-    const metrics = config.metrics.pushgatewayUrl && !dryRun ? new (await import('../metrics.js')).Metrics() : undefined;
+    const metrics = config.metrics.pushgatewayUrl && !dryRun ? new (await import('../metrics.js')).Metrics({ version: packageVersion(), node: process.version }) : undefined;
     const onEvent = (event: ArchiverEvent) => {
       progress.handle(event);
       metrics?.handle(event);
@@ -32,9 +34,12 @@ export const archiveCommand: Command = {
     const stop = shutdownOnSignals(io.signals, logger, config.shutdown.graceSeconds * 1000);
     const ticker = startProgress(progress, logger, io.stderr, pretty);
     try {
+      // A push replaces the group's previous one: without the last success read back, a failed
+      // pass would push "never succeeded".
+      if (metrics) await restoreMetrics(metrics, wired.deps, { shard, signal: stop.graceful, logger });
       const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, { dryRun, only: flags.instance ?? [], ...(shard ? { shard } : {}) });
       if (metrics && config.metrics.pushgatewayUrl) {
-        await metrics.push(config.metrics.pushgatewayUrl, config.metrics.jobName).catch((error: unknown) => logger.warn({ reason: 'metrics.push-failed' }, `could not push metrics: ${errorMessage(error)}`));
+        await metrics.push(config.metrics.pushgatewayUrl, config.metrics.jobName, shard).catch((error: unknown) => logger.warn({ reason: 'metrics.push-failed' }, `could not push metrics: ${errorMessage(error)}`));
       }
       if (dryRun) {
         for (const instance of report.instances) {

@@ -22,6 +22,7 @@ export interface Flags {
   'fixed-strings'?: boolean;
   'ignore-case'?: boolean;
   count?: boolean;
+  force?: boolean;
 }
 
 export type FlagName = keyof Flags;
@@ -53,6 +54,7 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
   'fixed-strings': { type: 'boolean', help: 'PATTERN is plain text, not a regular expression (grep -F)' },
   'ignore-case': { type: 'boolean', help: 'match upper and lower case alike (grep -i)' },
   count: { type: 'boolean', help: 'print the number of matching lines per file instead of the lines (grep -c)' },
+  force: { type: 'boolean', help: 'overwrite the file if it exists (default: leave it and exit 2)' },
 };
 
 /** `--instance ID` as help spells it. */

@@ -7,7 +7,9 @@ import { realTimers, startScheduler } from '../schedule/scheduler.js';
 import { resolveShard } from '../pass/shard.js';
 import { buildClients } from './clients.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+import { restoreMetrics } from './restore-metrics.js';
 import { shutdownOnSignals } from './shutdown.js';
+import { packageVersion } from './version.js';
 
 export const scheduleCommand: Command = {
   name: 'schedule',
@@ -19,7 +21,7 @@ export const scheduleCommand: Command = {
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
     // Loaded here, not at start-up, so one-shot commands do not carry prom-client.
     const [{ Metrics }, { startServer }] = await Promise.all([import('../metrics.js'), import('../server.js')]);
-    const metrics = new Metrics();
+    const metrics = new Metrics({ version: packageVersion(), node: process.version });
     const onEvent = (event: ArchiverEvent) => {
       metrics.handle(event);
       logEvent(logger, event);
@@ -37,6 +39,9 @@ export const scheduleCommand: Command = {
             health: { ready: () => (lastResult === 'failed' ? { ready: false, reason: 'the last pass failed fatally' } : { ready: true }) },
           });
     if (server) logger.info({ port: server.port }, 'serving /healthz, /readyz and /metrics');
+    // Alongside the first pass, not before it: a slow bucket delays neither the probes nor the
+    // schedule, and a pass that finishes first has the newer figures (restore keeps them).
+    const restored = restoreMetrics(metrics, wired.deps, { shard, signal: stop.graceful, logger });
 
     const cron = new CronSchedule(config.schedule.cron, config.schedule.timezone);
     const scheduler = startScheduler({
@@ -62,6 +67,7 @@ export const scheduleCommand: Command = {
 
     await new Promise<void>((resolve) => stop.graceful.addEventListener('abort', () => resolve(), { once: true }));
     await scheduler.stop();
+    await restored;
     stop.dispose();
     cron.dispose();
     await server?.close();

@@ -1,11 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 
-export const DEFAULT_CONFIG_PATH = 'config/default.yaml';
+/**
+ * The file read when neither `--config` nor `ARCHIVER_CONFIG` names one, in the working
+ * directory. The package's own config/default.yaml only documents the defaults (which the schema
+ * holds): reading it for a user would archive to its example bucket.
+ */
+export const CONFIG_FILE_NAME = 'dcs-log-archiver.yaml';
 
 /**
  * Environment variables that set configuration keys (secrets are not here: they never enter
@@ -23,7 +28,7 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'number' 
 };
 
 export interface LoadConfigOptions {
-  /** `--config`; else `ARCHIVER_CONFIG`; else config/default.yaml. */
+  /** `--config`; else `ARCHIVER_CONFIG`; else `./dcs-log-archiver.yaml`; else a ConfigError naming the three. */
   configPath?: string;
   env: Record<string, string | undefined>;
   cwd: string;
@@ -39,19 +44,37 @@ export interface LoadedConfig {
 
 /** Reads, merges and validates the configuration once. Throws ConfigError before any network call. */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
-  const source = options.configPath ?? options.env.ARCHIVER_CONFIG ?? DEFAULT_CONFIG_PATH;
-  const text = await readConfigFile(isAbsolute(source) ? source : resolve(options.cwd, source), source);
+  const { source, origin } = await findConfigFile(options);
+  const text = await readConfigFile(isAbsolute(source) ? source : resolve(options.cwd, source), source, origin);
   const fromFile = parseConfigText(text, source);
   const { merged, origins, problems } = applyOverrides(fromFile, envOverrides(options.env), flagOverrides(options.overrides ?? []));
   return { config: validateConfig(merged, { origins, problems }), source };
 }
 
-async function readConfigFile(path: string, shown: string): Promise<string> {
+const LOOKUP = `--config FILE, the ARCHIVER_CONFIG variable, or ./${CONFIG_FILE_NAME} in the working directory`;
+
+/** Which file to read, and what named it (for the message when it cannot be read). */
+async function findConfigFile(options: LoadConfigOptions): Promise<{ source: string; origin: string }> {
+  if (options.configPath !== undefined) return { source: options.configPath, origin: '--config' };
+  // Empty counts as unset, as for the variables that set keys.
+  const fromEnv = options.env.ARCHIVER_CONFIG;
+  if (fromEnv !== undefined && fromEnv !== '') return { source: fromEnv, origin: 'ARCHIVER_CONFIG' };
+  const local = resolve(options.cwd, CONFIG_FILE_NAME);
+  const found = await stat(local).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (found) return { source: CONFIG_FILE_NAME, origin: 'the working directory' };
+  throw new ConfigError('', `no configuration file: pass ${LOOKUP} (\`dcs-log-archiver init\` writes a starter ${CONFIG_FILE_NAME}; config/default.yaml in the package documents every key)`);
+}
+
+async function readConfigFile(path: string, shown: string, origin: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError('', `cannot read config file ${shown}: ${code === 'ENOENT' ? 'it does not exist' : code ?? String(error)}; pass --config FILE or set ARCHIVER_CONFIG`);
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a directory' : code ?? String(error);
+    throw new ConfigError('', `cannot read config file ${shown} (from ${origin}): ${why}; the configuration comes from ${LOOKUP}`);
   }
 }
 

@@ -108,7 +108,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
   const fatal = scope.fatal();
   const finishedAt = deps.now();
   const stopped = scope.stoppedBySignal();
-  const report = buildRunReport({ runId, startedAt, finishedAt, dryRun, instances, fatal: fatal && describeFailure(fatal), discoveryError, stopped });
+  const report = buildRunReport({ runId, startedAt, finishedAt, dryRun, instances, fatal: fatal && describeFailure(fatal), discoveryError, stopped, shard: options.shard });
   // Written even after a forced stop (it tells what happened), but not to a bucket that is what failed.
   if (!dryRun && fatal?.source !== 'store') {
     await book.writeRunReport(report).catch((error: unknown) => onEvent({ type: 'run-report-failed', failure: describeFailure(error) }));

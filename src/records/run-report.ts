@@ -13,6 +13,8 @@ export interface RunReport {
   finishedAt: string;
   dryRun: boolean;
   result: PassResult;
+  /** The partition of the instances this pass took (`--shard I/N`); absent for all of them. */
+  shard?: ReportShard;
   /** Why the pass stopped, when it did. */
   error?: FailureInfo;
   /** Instance discovery failed: only the configured instances were archived. */
@@ -20,6 +22,12 @@ export interface RunReport {
   counts: { instances: number; archived: number; skipped: number; failed: number; deferred: number; bytes: number; storedBytes: number; daysAtRisk: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
   instances: InstanceReport[];
+}
+
+/** `--shard I/N` as the report records it (the same shape as the pass's own). */
+export interface ReportShard {
+  index: number;
+  count: number;
 }
 
 /** A file a stop left for the next pass: not started, or cut short in flight (its upload aborted). */
@@ -106,6 +114,7 @@ export function buildRunReport(input: {
   discoveryError?: FailureInfo | undefined;
   /** A signal stopped the pass. */
   stopped?: boolean;
+  shard?: ReportShard | undefined;
 }): RunReport {
   const counts = { instances: input.instances.length, archived: 0, skipped: 0, failed: 0, deferred: 0, bytes: 0, storedBytes: 0, daysAtRisk: 0 };
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
@@ -127,6 +136,7 @@ export function buildRunReport(input: {
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     dryRun: input.dryRun,
+    ...(input.shard ? { shard: { index: input.shard.index, count: input.shard.count } } : {}),
     // A stop that left nothing undone is a pass like any other.
     result: input.fatal ? 'failed' : counts.failed > 0 || input.discoveryError ? 'partial' : input.stopped && (counts.deferred > 0 || input.instances.some((i) => i.notStarted)) ? 'stopped' : 'ok',
     ...(input.fatal ? { error: input.fatal } : {}),

@@ -1,11 +1,18 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_TEST_SECRETS, TEST_AK, TEST_SK } from './secrets.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const OUTPUT_DIR = process.env.ARCHIVER_TEST_OUTPUT_DIR;
+/**
+ * Where the CLI runs unless a test says otherwise: an empty folder, so a ./dcs-log-archiver.yaml
+ * in the repository (one `init` wrote) is never read by a test that gives no configuration.
+ */
+const NEUTRAL_CWD = mkdtempSync(join(tmpdir(), 'archiver-cwd-'));
 
 export interface CliResult {
   code: number | null;
@@ -32,7 +39,7 @@ export function simEnv(extra: Record<string, string> = {}): Record<string, strin
  * also appended to the suite's output folder, which the global teardown scans for secrets.
  */
 export async function runCli(args: string[], env: Record<string, string>, options: { cwd?: string; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? NEUTRAL_CWD, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   let stdout = '';
   let stderr = '';

@@ -50,13 +50,28 @@ describe('configuration', () => {
     expect([flags.config.archive.concurrency, flags.config.archive.compression]).toEqual([7, 'gzip']);
   });
 
-  it('reads the file named by --config, else ARCHIVER_CONFIG, else config/default.yaml', async () => {
+  it('reads the file named by --config, else ARCHIVER_CONFIG, else ./dcs-log-archiver.yaml in the working directory', async () => {
     const a = await withFile(`${minimal}archive:\n  concurrency: 2\n`);
     const b = await withFile(`${minimal}archive:\n  concurrency: 4\n`);
-    expect((await loadConfig({ configPath: a, env: { ARCHIVER_CONFIG: b }, cwd: '/' })).config.archive.concurrency).toBe(2);
-    expect((await loadConfig({ env: { ARCHIVER_CONFIG: b }, cwd: '/' })).config.archive.concurrency).toBe(4);
-    const fallback = await loadConfig({ env: {}, cwd: new URL('../../..', import.meta.url).pathname });
-    expect(fallback.source).toBe('config/default.yaml');
+    const cwd = await mkdtemp(join(tmpdir(), 'archiver-cwd-'));
+    await writeFile(join(cwd, 'dcs-log-archiver.yaml'), `${minimal}archive:\n  concurrency: 6\n`);
+    expect((await loadConfig({ configPath: a, env: { ARCHIVER_CONFIG: b }, cwd })).config.archive.concurrency).toBe(2);
+    expect((await loadConfig({ env: { ARCHIVER_CONFIG: b }, cwd })).config.archive.concurrency).toBe(4);
+    const local = await loadConfig({ env: { ARCHIVER_CONFIG: '' }, cwd });
+    expect([local.source, local.config.archive.concurrency]).toEqual(['dcs-log-archiver.yaml', 6]);
+  });
+
+  it('never falls back to the documented defaults: without any of the three it names them all', async () => {
+    // The repository root holds config/default.yaml, which must not be read for a user.
+    const error = await configError(loadConfig({ env: {}, cwd: new URL('../../..', import.meta.url).pathname }));
+    expect(error.message).toContain('no configuration file');
+    for (const way of ['--config FILE', 'ARCHIVER_CONFIG', './dcs-log-archiver.yaml']) expect(error.message).toContain(way);
+  });
+
+  it('names the way a missing file was chosen', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'archiver-cwd-'));
+    expect((await configError(loadConfig({ configPath: 'nope.yaml', env: {}, cwd }))).message).toMatch(/^cannot read config file nope\.yaml \(from --config\): it does not exist/);
+    expect((await configError(loadConfig({ env: { ARCHIVER_CONFIG: 'gone.yaml' }, cwd }))).message).toMatch(/^cannot read config file gone\.yaml \(from ARCHIVER_CONFIG\): it does not exist/);
   });
 
   it('names the key, the value and what is allowed for a bad value', async () => {
@@ -121,7 +136,7 @@ describe('configuration', () => {
     const bad = await configError(loadConfig({ configPath: await withFile('dcs: [\n'), env: {}, cwd: '/' }));
     expect(bad.message).toContain('is not valid YAML');
     const missing = await configError(loadConfig({ configPath: 'nope.yaml', env: {}, cwd: tmpdir() }));
-    expect(missing.message).toContain('cannot read config file nope.yaml: it does not exist');
+    expect(missing.message).toContain('cannot read config file nope.yaml (from --config): it does not exist');
   });
 
   it('rejects a non-numeric number from the environment, naming the variable', async () => {
