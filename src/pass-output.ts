@@ -85,6 +85,8 @@ export function startPassOutput(options: PassOutputOptions): PassOutput {
     track,
     handle(event) {
       track(event);
+      // The status drawn again below this event's line already counts it.
+      if (terminal.live && (event.type === 'file-archived' || event.type === 'file-failed')) redraw();
       logEvent(logger, event, { pretty, names });
     },
     stop() {
