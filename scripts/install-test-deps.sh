@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm: OpenStack Swift (with its s3api middleware) from
-# Debian, the real S3-compatible server test/support/swift.ts starts. Safe to run again: it
-# does nothing when Swift is already there. Not needed when S3_TEST_ENDPOINT names another server.
+# Debian, the real S3-compatible server test/support/swift.ts starts, and tmux. Safe to run
+# again: it does nothing when they are already there. Not needed when S3_TEST_ENDPOINT names another server.
 set -euo pipefail
+
+# tmux: test/e2e/terminal.test.ts runs the CLI in a tmux pane (a real terminal) and reads the screen.
+if ! command -v tmux >/dev/null; then
+  if ! command -v apt-get >/dev/null; then
+    echo "install-test-deps: apt-get not found; install tmux by other means" >&2
+    exit 1
+  fi
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  echo "install-test-deps: installing tmux"
+  "${as_root[@]}" apt-get update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tmux
+fi
 
 packages=(swift-proxy swift-object swift-container swift-account)
 
