@@ -6,6 +6,8 @@ import type { Terminal } from './terminal.js';
 
 /** How often a wait that goes on is mentioned again, and how long a short one must last to be mentioned at all. */
 export const REMIND_EVERY_MS = 10_000;
+/** How often the waits are looked at: each is mentioned within a second of every 10 s it lasts. */
+const LOOK_EVERY_MS = 1_000;
 /** How often the live status line is redrawn. */
 const REDRAW_EVERY_MS = 250;
 
@@ -65,20 +67,25 @@ export function startPassOutput(options: PassOutputOptions): PassOutput {
     const waiting = longest && snapshot.inFlight.length === 0 ? `; ${waitPhrase(longest, names, at)}` : '';
     terminal.status(`${progressLine(snapshot)}${waiting}`);
   };
+  // How many reminders each wait has had: one per 10 s it has lasted.
+  const reminded = new WeakMap<Wait, number>();
   const remind = () => {
     const at = now();
     for (const wait of progress.waits(at, REMIND_EVERY_MS)) {
+      const due = Math.floor((at - wait.since) / REMIND_EVERY_MS);
+      if (due <= (reminded.get(wait) ?? 0)) continue;
+      reminded.set(wait, due);
       if (pretty) logger.info(reminder(wait, names, at));
       else logger.info(reminderFields(wait, names, at), 'still waiting');
     }
-    const snapshot = progress.snapshot(at);
-    if (!terminal.live && snapshot.inFlight.length > 0) {
-      if (pretty) logger.info(`progress: ${progressLine(snapshot)}`);
-      else logger.info(snapshot, 'progress');
-    }
   };
-  const stopRedraw = terminal.live ? timers.every(REDRAW_EVERY_MS, redraw) : () => {};
-  const stopRemind = timers.every(REMIND_EVERY_MS, remind);
+  const report = () => {
+    const snapshot = progress.snapshot(now());
+    if (snapshot.inFlight.length === 0) return;
+    if (pretty) logger.info(`progress: ${progressLine(snapshot)}`);
+    else logger.info(snapshot, 'progress');
+  };
+  const stops = [timers.every(LOOK_EVERY_MS, remind), ...(terminal.live ? [timers.every(REDRAW_EVERY_MS, redraw)] : [timers.every(REMIND_EVERY_MS, report)])];
 
   return {
     names,
@@ -90,8 +97,7 @@ export function startPassOutput(options: PassOutputOptions): PassOutput {
       logEvent(logger, event, { pretty, names });
     },
     stop() {
-      stopRedraw();
-      stopRemind();
+      for (const stop of stops) stop();
       terminal.clear();
     },
   };
