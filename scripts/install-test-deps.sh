@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm: OpenStack Swift (with its s3api middleware) from
 # Debian, the real S3-compatible server test/support/swift.ts starts, and tmux. Safe to run
-# again: it does nothing when they are already there. Not needed when S3_TEST_ENDPOINT names another server.
+# again: it does nothing when they are already there. Swift is not needed when S3_TEST_ENDPOINT
+# names another server.
 set -euo pipefail
 
 # tmux: test/e2e/terminal.test.ts runs the CLI in a tmux pane (a real terminal) and reads the screen.
