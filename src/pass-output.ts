@@ -8,6 +8,14 @@ import type { Terminal } from './terminal.js';
 export const REMIND_EVERY_MS = 10_000;
 /** How often the waits are looked at: each is mentioned within a second of every 10 s it lasts. */
 const LOOK_EVERY_MS = 1_000;
+/** More waits of one kind due at once than this are mentioned in one line. */
+const MAX_LINES_PER_KIND = 3;
+const PLURAL: Record<Wait['kind'], string> = {
+  destination: 'checks of the destination',
+  collection: 'instances for their collected run logs',
+  listing: 'instances for their listing and records',
+  'first-byte': 'transfers for their first byte',
+};
 /** How often the live status line is redrawn. */
 const REDRAW_EVERY_MS = 250;
 
@@ -71,12 +79,25 @@ export function startPassOutput(options: PassOutputOptions): PassOutput {
   const reminded = new WeakMap<Wait, number>();
   const remind = () => {
     const at = now();
-    for (const wait of progress.waits(at, REMIND_EVERY_MS)) {
-      const due = Math.floor((at - wait.since) / REMIND_EVERY_MS);
-      if (due <= (reminded.get(wait) ?? 0)) continue;
-      reminded.set(wait, due);
-      if (pretty) logger.info(reminder(wait, names, at));
-      else logger.info(reminderFields(wait, names, at), 'still waiting');
+    const due = progress.waits(at, REMIND_EVERY_MS).filter((wait) => {
+      const count = Math.floor((at - wait.since) / REMIND_EVERY_MS);
+      if (count <= (reminded.get(wait) ?? 0)) return false;
+      reminded.set(wait, count);
+      return true;
+    });
+    for (const kind of new Set(due.map((wait) => wait.kind))) {
+      const waits = due.filter((wait) => wait.kind === kind);
+      // A large fleet may have hundreds of instances waiting for collection at once: then one line says how many.
+      if (waits.length > MAX_LINES_PER_KIND) {
+        const longest = seconds(waits[0]!, at);
+        if (pretty) logger.info(`still waiting: ${waits.length} ${PLURAL[kind]}, the longest for ${longest} s`);
+        else logger.info({ wait: kind, count: waits.length, seconds: longest }, 'still waiting');
+        continue;
+      }
+      for (const wait of waits) {
+        if (pretty) logger.info(reminder(wait, names, at));
+        else logger.info(reminderFields(wait, names, at), 'still waiting');
+      }
     }
   };
   const report = () => {

@@ -89,6 +89,16 @@ describe('what a pass shows while it waits', () => {
     output.stop();
   });
 
+  it('sums up in one line many waits of one kind that are due at once', async () => {
+    const { output, time, screen, events } = await setUp({ pretty: false, live: false });
+    for (let i = 0; i < 5; i++) events([{ type: 'collection-wait-started', instanceId: `i-${i}`, replicas: 1, waitSeconds: 300 }]);
+    events([{ type: 'collection-wait-started', instanceId: 'late', replicas: 1, waitSeconds: 300 }]);
+    time.advance(REMIND_EVERY_MS);
+    const reminders = screen.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'still waiting');
+    expect(reminders).toEqual([expect.objectContaining({ wait: 'collection', count: 6, seconds: 10 })]);
+    output.stop();
+  });
+
   it('reminds of a slow destination in JSON with the fields a query needs', async () => {
     const { output, time, screen, events } = await setUp({ pretty: false, live: false });
     events([{ type: 'store-check-started', location: 's3://bucket/prefix/', deadlineMs: 30_000 }]);
