@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond npm: Debian's redis-server, and OpenStack Swift (with its
-# s3api middleware) from Debian, the real S3-compatible server test/support/swift.ts starts. Safe to run again: it
-# does nothing when Swift is already there. Not needed when S3_TEST_ENDPOINT names another server.
+# Installs what the tests need beyond npm: Debian's redis-server, tmux, and OpenStack Swift (with
+# its s3api middleware) from Debian, the real S3-compatible server test/support/swift.ts starts.
+# Safe to run again: it does nothing when they are already there. Swift is not needed when
+# S3_TEST_ENDPOINT names another server.
 set -euo pipefail
 
 # Debian's redis-server (with redis-cli), which test/support/redis-logs.ts runs on loopback ports
@@ -16,6 +17,19 @@ else
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y --no-install-recommends redis-server
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
     || { echo "install-test-deps: redis-server or redis-cli is still missing after the install" >&2; exit 1; }
+fi
+
+# tmux: test/e2e/terminal.test.ts runs the CLI in a tmux pane (a real terminal) and reads the screen.
+if ! command -v tmux >/dev/null; then
+  if ! command -v apt-get >/dev/null; then
+    echo "install-test-deps: apt-get not found; install tmux by other means" >&2
+    exit 1
+  fi
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  echo "install-test-deps: installing tmux"
+  "${as_root[@]}" apt-get update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tmux
 fi
 
 packages=(swift-proxy swift-object swift-container swift-account)

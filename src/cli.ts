@@ -18,6 +18,7 @@ import { ConfigError, errorMessage } from './errors.js';
 import { createLogger, createScrubber, logSettings } from './log.js';
 import { secretsFromEnv } from './commands/clients.js';
 import { packageVersion } from './commands/version.js';
+import { createTerminal } from './terminal.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
@@ -97,7 +98,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   const { pretty } = settings;
-  const logger = await createLogger({ level: settings.level, pretty, secrets: secretsFromEnv(io.env), destination: logTo });
+  // One writer owns the terminal's last line: the live status of a pass, drawn on stderr, and every log line around it.
+  const terminal = createTerminal(io.stderr, { live: pretty && io.stderr.isTTY === true });
+  const logger = await createLogger({ level: settings.level, pretty, secrets: secretsFromEnv(io.env), destination: logTo, terminal });
   try {
     return await command.run({
       flags,
@@ -105,6 +108,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io,
       logger,
       pretty,
+      terminal,
       loadConfig: async () => (await loadConfig({ configPath: flags.config, env: io.env, cwd: io.cwd, overrides: flags.set ?? [] })).config,
     });
   } catch (error) {

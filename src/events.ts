@@ -17,7 +17,16 @@ export type PassResult = 'ok' | 'partial' | 'failed' | 'stopped';
 export type ArchiverEvent =
   /** The pass waits for the destination's answer (location without credentials), at most `deadlineMs` when bounded. */
   | { type: 'store-check-started'; location: string; deadlineMs?: number }
+  /** The start check answered (or gave up): the wait for the destination is over. */
+  | { type: 'store-check-finished'; location: string; ok: boolean }
   | { type: 'pass-started'; runId: string; instances: number; dryRun: boolean }
+  /** An instance's first stage began (its listing and records are read); the name is the configured or discovered one. */
+  | { type: 'instance-started'; instanceId: string; instanceName?: string }
+  /** The instance's listing and records are read. */
+  | { type: 'instance-surveyed'; instanceId: string; listed: number }
+  /** Collection was triggered for these replicas; the instance now waits (bounded) for their files. */
+  | { type: 'collection-wait-started'; instanceId: string; replicas: number; waitSeconds: number }
+  | { type: 'collection-wait-finished'; instanceId: string; timedOut: boolean }
   | { type: 'instance-planned'; instanceId: string; archive: number; skip: Record<string, number>; probes: number }
   | ({ type: 'instance-failed'; instanceId: string } & FailureInfo)
   | {
@@ -37,7 +46,10 @@ export type ArchiverEvent =
     }
   | ({ type: 'file-failed'; instanceId: string; fileName: string; logId: string } & FailureInfo)
   | { type: 'file-skipped'; instanceId: string; fileName: string; logId: string; date: string; reason: SkipReason; detail?: string }
-  | { type: 'retry'; scope: string; attempt: number; delayMs: number; reason: string }
+  /** `scope` names what is retried; `instanceId` the instance it belongs to, when one does. */
+  | { type: 'retry'; scope: string; attempt: number; delayMs: number; reason: string; instanceId?: string }
+  /** A file's transfer took its slot of the concurrency limit; its bytes follow as `file-bytes`. */
+  | { type: 'file-started'; instanceId: string; fileName: string; logId: string }
   | { type: 'file-bytes'; instanceId: string; fileName: string; bytes: number }
   /** Discovery failed in a project: its configured instances are still archived. */
   | { type: 'discovery-failed'; projectId: string; failure: FailureInfo }

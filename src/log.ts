@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { ConfigError } from './errors.js';
-import type { ArchiverEvent } from './events.js';
+import type { Terminal, TerminalStream } from './terminal.js';
 
 /** pino's levels, most severe first; `silent` writes nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -51,17 +51,27 @@ export interface LogOptions {
   pretty: boolean;
   secrets: readonly (string | undefined)[];
   /** Where lines go; stdout by default. */
-  destination?: NodeJS.WritableStream;
+  destination?: TerminalStream;
+  /** The writer that keeps the live status line out of the way of log lines; none: lines are written straight. */
+  terminal?: Terminal;
 }
 
-/** The human-readable formatter is loaded only when asked for: JSON runs do not pay its memory. */
+/**
+ * pino with the scrubber in its path. Human-readable lines are formatted in this process, one
+ * line per entry (fields, if any, on the same line as the message), so each line reaches the
+ * terminal whole and after the status line is wiped. The formatter is loaded only when asked
+ * for: JSON runs do not pay its memory.
+ */
 export async function createLogger(options: LogOptions): Promise<Logger> {
   const scrub = createScrubber(options.secrets);
   const out = options.destination ?? process.stdout;
-  const pretty = options.pretty ? (await import('pino-pretty')).default : undefined;
-  const sink = pretty ? pretty({ colorize: out === process.stdout && process.stdout.isTTY, destination: out as NodeJS.WritableStream & { fd?: number }, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : out;
+  // Colours only where the lines go is a terminal: logs sent to stderr under `--json` follow stderr, not stdout.
+  const format = options.pretty
+    ? (await import('pino-pretty')).prettyFactory({ colorize: out.isTTY === true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+    : (line: string) => line;
+  const write = options.terminal ? (text: string) => options.terminal!.write(out, text) : (text: string) => void out.write(text);
   // Writes straight through so a log line is never lost when the process exits.
-  const destination: DestinationStream = { write: (line: string) => void sink.write(scrub(line)) };
+  const destination: DestinationStream = { write: (line: string) => write(format(scrub(line))) };
   return pino(
     {
       level: options.level ?? 'info',
@@ -72,84 +82,4 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
     },
     destination,
   );
-}
-
-/** The edge's reading of core events: one line per archived file and a summary. */
-export function logEvent(logger: Logger, event: ArchiverEvent): void {
-  switch (event.type) {
-    case 'store-check-started':
-      logger.info(
-        { location: event.location, ...(event.deadlineMs === undefined ? {} : { deadlineSeconds: event.deadlineMs / 1000 }) },
-        `waiting for the destination ${event.location}${event.deadlineMs === undefined ? '' : ` (at most ${event.deadlineMs / 1000} s)`}`,
-      );
-      break;
-    case 'pass-started':
-      logger.info({ runId: event.runId, instances: event.instances, dryRun: event.dryRun }, 'pass started');
-      break;
-    case 'instance-planned':
-      logger.info({ instance: event.instanceId, toArchive: event.archive, skipped: event.skip, probes: event.probes }, 'instance planned');
-      break;
-    case 'instance-failed':
-      logger.error({ instance: event.instanceId, kind: event.kind, reason: event.reason }, event.message);
-      break;
-    case 'file-archived':
-      logger.info(
-        { instance: event.instanceId, file: event.fileName, logId: event.logId, key: event.key, bytes: event.bytes, storedBytes: event.storedBytes, sha256: event.sha256, ms: event.ms, partial: event.partial, replaced: event.replaced },
-        'archived',
-      );
-      break;
-    case 'file-failed':
-      logger.error({ instance: event.instanceId, file: event.fileName, logId: event.logId, kind: event.kind, reason: event.reason }, event.message);
-      break;
-    case 'file-skipped':
-      logger.debug({ instance: event.instanceId, file: event.fileName, logId: event.logId, date: event.date, reason: event.reason, detail: event.detail }, 'skipped');
-      break;
-    case 'retry':
-      logger.warn({ scope: event.scope, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'retrying');
-      break;
-    case 'discovery-failed':
-      logger.warn({ projectId: event.projectId, kind: event.failure.kind, reason: event.failure.reason }, `instance discovery failed, archiving the project's configured instances only: ${event.failure.message}`);
-      break;
-    case 'replicas-failed':
-      logger.warn({ instance: event.instanceId, kind: event.failure.kind, reason: event.failure.reason }, `the replicas could not be listed, so nothing was collected; archiving the files already listed: ${event.failure.message}`);
-      break;
-    case 'collection-failed':
-      logger.warn({ instance: event.instanceId, replica: event.replica, kind: event.failure.kind, reason: event.failure.reason }, `collection for replica ${event.replica} failed: ${event.failure.message}`);
-      break;
-    case 'collection-timed-out':
-      logger.warn({ instance: event.instanceId, waitSeconds: event.waitSeconds }, `collected files were not all ready within collect.waitSeconds (${event.waitSeconds} s); archiving what is ready`);
-      break;
-    case 'replica-gone':
-      logger.warn({ instance: event.instanceId, replica: event.replica }, `replica ${event.replica} is no longer listed (failover or scale-in); its days stay in the coverage`);
-      break;
-    case 'run-report-failed':
-      logger.warn({ kind: event.failure.kind, reason: event.failure.reason }, `could not write the run report: ${event.failure.message}`);
-      break;
-    case 'dcs-notice': {
-      const { notice } = event;
-      const message = notice.type === 'dcs.malformed-items' ? `DCS ${notice.op}: ${notice.count} malformed item(s) left out (${notice.problem})` : notice.message;
-      logger.warn({ ...(notice.instanceId ? { instance: notice.instanceId } : {}), notice: notice.type }, message);
-      break;
-    }
-    case 'rate-lowered':
-      logger.warn({ ratePerSecond: Math.round(event.ratePerSecond * 100) / 100 }, 'DCS is throttling: request rate lowered');
-      break;
-    case 'day-at-risk':
-      logger.warn({ instance: event.instanceId, replica: event.replica, date: event.date }, 'day at risk: not archived, and DCS deletes it within 2 days');
-      break;
-    case 'pass-deferred':
-      logger.warn(
-        { files: event.files, instancesNotStarted: event.instancesNotStarted },
-        `stopped: ${event.files} file(s)${event.instancesNotStarted > 0 ? ` and ${event.instancesNotStarted} instance(s)` : ''} deferred; the next pass takes them`,
-      );
-      break;
-    case 'pass-finished':
-      logger[event.result === 'ok' ? 'info' : event.result === 'stopped' ? 'warn' : 'error'](
-        { runId: event.runId, result: event.result, archived: event.archived, skipped: event.skipped, failed: event.failed, deferred: event.deferred, bytes: event.bytes, ms: event.ms, daysAtRisk: event.daysAtRisk, ...(event.error ? { reason: event.error.reason, error: event.error.message } : {}) },
-        'pass finished',
-      );
-      break;
-    case 'file-bytes':
-      break;
-  }
 }

@@ -1,7 +1,8 @@
 import type { DcsApi, RunLogListing } from '../dcs/types.js';
 import { describeFailure, failureKind, type FailureInfo } from '../errors.js';
+import type { EventSink } from '../events.js';
 import type { ArchiveRecord, EmptyDay } from '../records/record.js';
-import { confirmedEmptyDays, planCollection, replicaTargets, waitForCollection, type CollectionRequest } from './collect.js';
+import { confirmedEmptyDays, planCollection, replicaTargets, waitForCollection, type CollectionRequest, type WaitResult } from './collect.js';
 
 /** How collection went for one replica. */
 export interface CollectionEntry {
@@ -46,6 +47,8 @@ export interface CollectInput {
   signal: AbortSignal;
   /** Runs each DCS call (under the pass's concurrency limit); the wait between polls holds no slot. */
   run: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Told when the wait for the collected files starts and ends: it may last up to `waitMs`. */
+  onEvent?: EventSink;
 }
 
 /**
@@ -84,17 +87,24 @@ export async function collectInstance(input: CollectInput): Promise<Collected> {
   }
   if (triggered.length === 0) return { ...nothing, replicaKeys, collection };
 
-  const waited = await waitForCollection({
-    dcs: input.dcs,
-    instanceId: input.instanceId,
-    before: new Set(input.listing.logs.map((log) => log.id)),
-    replicas: triggered.map((r) => r.replica),
-    waitMs: input.waitMs,
-    now: input.now,
-    sleep: input.sleep,
-    signal: input.signal,
-    list: (fn) => input.run(fn),
-  });
+  input.onEvent?.({ type: 'collection-wait-started', instanceId: input.instanceId, replicas: triggered.length, waitSeconds: input.waitMs / 1000 });
+  let waited: WaitResult | undefined;
+  try {
+    waited = await waitForCollection({
+      dcs: input.dcs,
+      instanceId: input.instanceId,
+      before: new Set(input.listing.logs.map((log) => log.id)),
+      replicas: triggered.map((r) => r.replica),
+      waitMs: input.waitMs,
+      now: input.now,
+      sleep: input.sleep,
+      signal: input.signal,
+      list: (fn) => input.run(fn),
+    });
+  } finally {
+    // Also when a stop or a failure cut the wait short: the edge stops reporting it.
+    input.onEvent?.({ type: 'collection-wait-finished', instanceId: input.instanceId, timedOut: waited?.timedOut ?? true });
+  }
   const confirmedAt = input.now().toISOString();
   // A day is confirmed empty only when every collected file was ready in time.
   const emptyDays = waited.timedOut

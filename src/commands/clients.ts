@@ -193,7 +193,7 @@ export function createStore(config: Config, { createRoot = true }: { createRoot?
 
 function fromDcsEvent(event: DcsEvent): Parameters<EventSink>[0] {
   if (event.type === 'dcs.retry') {
-    return { type: 'retry', scope: `dcs ${event.op}${event.instanceId ? ` ${event.instanceId}` : ''}`, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason };
+    return { type: 'retry', scope: `dcs ${event.op}${event.instanceId ? ` ${event.instanceId}` : ''}`, ...(event.instanceId ? { instanceId: event.instanceId } : {}), attempt: event.attempt, delayMs: event.delayMs, reason: event.reason };
   }
   return { type: 'dcs-notice', notice: event };
 }

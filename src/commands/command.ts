@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { Terminal } from '../terminal.js';
 import type { FlagName, Flags } from './flags.js';
 
 export type { FlagName, Flags };
@@ -21,6 +22,8 @@ export interface CommandContext {
   logger: Logger;
   /** Whether log lines are human-readable (a terminal, or LOG_FORMAT=pretty). */
   pretty: boolean;
+  /** The writer of stderr's live status line, which the logger's lines already go through. */
+  terminal: Terminal;
   /** Loads and validates the configuration (ConfigError on any problem). */
   loadConfig(): Promise<Config>;
 }

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { replicaTargets, RETENTION_DAYS } from '../collect/collect.js';
 import { COVERAGE_LEGEND, computeCoverage, coveragePicture, type InstanceCoverage } from '../collect/coverage.js';
 import { errorMessage } from '../errors.js';
-import { logEvent } from '../log.js';
+import { logEvent } from '../event-log.js';
 import { addDays, dayIn } from '../calendar.js';
 import { loadInstanceRecords } from '../records/book.js';
 import { resolveShard } from '../pass/shard.js';
@@ -19,10 +19,10 @@ export const coverageCommand: Command = {
   summary: 'what is archived, missing or at risk, per instance, replica and day',
   flags: ['config', 'instance', 'json', 'set', 'shard'],
   examples: ['coverage', 'coverage --json --instance orders-cache'],
-  async run({ flags, io, logger, loadConfig }) {
+  async run({ flags, io, logger, pretty, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
-    const wired = buildClients(config, io.env, (event) => logEvent(logger, event));
+    const wired = buildClients(config, io.env, (event) => logEvent(logger, event, { pretty }));
     try {
       let discoveryFailed = false;
       const all = await resolveTargets(wired.projects, (project, error) => {

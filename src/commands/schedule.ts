@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { ArchiverEvent } from '../events.js';
-import { logEvent } from '../log.js';
+import { logEvent } from '../event-log.js';
+import { startPassOutput, type PassOutput } from '../pass-output.js';
 import { runOnce } from '../pass/run-once.js';
 import { CronSchedule } from '../schedule/cron.js';
 import { realTimers, startScheduler } from '../schedule/scheduler.js';
@@ -16,15 +17,18 @@ export const scheduleCommand: Command = {
   summary: 'long-running: a pass on every tick of schedule.cron',
   flags: ['config', 'run-now', 'set', 'shard'],
   examples: ['schedule --run-now', 'schedule --config /etc/dcs-log-archiver.yaml --shard 1/3'],
-  async run({ flags, io, logger, loadConfig }) {
+  async run({ flags, io, logger, pretty, terminal, loadConfig }) {
     const config = await loadConfig();
     const shard = resolveShard(flags.shard, io.env, config.sharding.count);
     // Loaded here, not at start-up, so one-shot commands do not carry prom-client.
     const [{ Metrics }, { startServer }] = await Promise.all([import('../metrics.js'), import('../server.js')]);
     const metrics = new Metrics({ version: packageVersion(), node: process.version });
+    // During a pass its output (progress, names, waits); between passes nothing should come, but it would still be logged.
+    let output: PassOutput | undefined;
     const onEvent = (event: ArchiverEvent) => {
       metrics.handle(event);
-      logEvent(logger, event);
+      if (output) output.handle(event);
+      else logEvent(logger, event, { pretty });
     };
     const wired = buildClients(config, io.env, onEvent);
     const stop = shutdownOnSignals(io.signals, logger, config.shutdown.graceSeconds * 1000);
@@ -52,8 +56,14 @@ export const scheduleCommand: Command = {
       random: Math.random,
       ...realTimers,
       runPass: async () => {
-        const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, shard ? { shard } : {});
-        lastResult = report.result;
+        output = startPassOutput({ logger, pretty, terminal });
+        try {
+          const report = await runOnce(config, { ...wired.deps, onEvent, signal: stop.graceful, hardSignal: stop.hard }, shard ? { shard } : {});
+          lastResult = report.result;
+        } finally {
+          output.stop();
+          output = undefined;
+        }
         const next = scheduler.next();
         if (next && !stop.graceful.aborted) logger.info({ next: next.toISOString() }, 'next pass');
       },

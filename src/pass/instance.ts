@@ -51,7 +51,7 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
   let collected: Collected;
   let planned: Planned;
   try {
-    surveyed = await scope.run(() => survey(dcs, instanceId, ctx)).finally(ready);
+    surveyed = await scope.run(() => survey(dcs, target, ctx)).finally(ready);
     collected = config.collect.enabled ? await collect(dcs, instanceId, surveyed, ctx) : notCollected(surveyed.listing);
     planned = await plan(dcs, target, surveyed.records, collected, ctx);
   } catch (error) {
@@ -121,11 +121,14 @@ export async function archiveInstance(target: Target, ctx: InstanceContext, read
 }
 
 /** The listing, then the records it needs: the manifest and those listed since the oldest day in view. */
-async function survey(dcs: DcsApi, instanceId: string, ctx: InstanceContext) {
+async function survey(dcs: DcsApi, target: Target, ctx: InstanceContext) {
+  const instanceId = target.id;
+  ctx.onEvent({ type: 'instance-started', instanceId, ...(target.name ? { instanceName: target.name } : {}) });
   const listing = await dcs.listRunLogs(instanceId, ctx.scope.hard);
   const windowStart = addDays(ctx.today, -RETENTION_DAYS);
   const oldest = listing.logs.reduce((min, log) => (log.date < min ? log.date : min), windowStart);
   const records = await ctx.book.survey(instanceId, oldest, ctx.scope.hard);
+  ctx.onEvent({ type: 'instance-surveyed', instanceId, listed: listing.logs.length });
   return { listing, records };
 }
 
@@ -146,6 +149,7 @@ async function collect(dcs: DcsApi, instanceId: string, surveyed: { listing: Run
     sleep: ctx.transfer.sleep,
     signal: scope.hard,
     run: (fn) => scope.run(fn),
+    onEvent,
   });
   if (collected.replicasFailure) onEvent({ type: 'replicas-failed', instanceId, failure: collected.replicasFailure });
   for (const entry of collected.collection) {
@@ -228,6 +232,7 @@ async function archiveFile(dcs: DcsApi, instanceId: string, file: PlannedFile, l
   const compression = ctx.config.archive.compression;
   try {
     const { written, ms } = await ctx.scope.run(async () => {
+      ctx.onEvent({ type: 'file-started', instanceId, fileName: file.log.fileName, logId: file.log.id });
       const started = performance.now();
       const transferred = await transferFile(file, { instanceId, compression }, { ...ctx.transfer, dcs }, link);
       const record = recordOf(file, transferred, { projectId: dcs.projectId, instanceId, runId: ctx.runId, compression, archivedAt: ctx.now() });

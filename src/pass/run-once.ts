@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { dayIn } from '../calendar.js';
 import type { Config } from '../config/schema.js';
-import { ArchiveError, describeFailure, errorMessage, type FailureInfo } from '../errors.js';
+import { describeFailure, type FailureInfo } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { createBook } from '../records/book.js';
 import { buildRunReport, type InstanceReport, type RunReport } from '../records/run-report.js';
 import type { RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
 import type { DownloadOptions } from '../transfer/download.js';
+import { checkDestination } from './destination-check.js';
 import { archiveInstance, type InstanceContext } from './instance.js';
 import { createPassScope } from './scope.js';
 import type { Shard } from './shard.js';
@@ -97,7 +98,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     );
     // Before the bucket is touched: without discovery, a mistyped --instance costs no request.
     const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
-    await checkStore(deps.store, scope.hard, onEvent);
+    await checkDestination(deps.store, scope.hard, onEvent);
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
     instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
   } catch (error) {
@@ -130,18 +131,6 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     ...(report.error ? { error: report.error } : {}),
   });
   return report;
-}
-
-/** A destination that cannot be used at the start of a pass is fatal for it, whatever the cause. */
-async function checkStore(store: BucketStore, signal: AbortSignal, onEvent: EventSink): Promise<void> {
-  onEvent({ type: 'store-check-started', location: store.location, ...(store.checkDeadlineMs === undefined ? {} : { deadlineMs: store.checkDeadlineMs }) });
-  try {
-    await store.check(signal);
-  } catch (error) {
-    if (error instanceof ArchiveError && error.kind === 'fatal') throw error;
-    const code = error instanceof ArchiveError ? error.code : 'unreachable';
-    throw new ArchiveError('store', 'fatal', code, `the destination ${store.location} cannot be used: ${errorMessage(error)}`, { cause: error });
-  }
 }
 
 export function newRunId(at: Date): string {

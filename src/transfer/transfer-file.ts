@@ -55,7 +55,7 @@ export async function transferFile(file: PlannedFile, ctx: TransferContext, deps
       // DCS calls were already retried by the client; retrying them again here would multiply attempts.
       shouldRetry: (error) => failureKind(error) === 'retryable' && !(error instanceof ArchiveError && error.source === 'dcs'),
       onRetry: ({ attempt, delayMs, error }) =>
-        deps.onEvent({ type: 'retry', scope: `${ctx.instanceId}/${file.log.fileName}`, attempt, delayMs, reason: describeFailure(error).reason }),
+        deps.onEvent({ type: 'retry', scope: `${ctx.instanceId}/${file.log.fileName}`, instanceId: ctx.instanceId, attempt, delayMs, reason: describeFailure(error).reason }),
     },
     (attempt) => transferOnce(file, ctx, deps, attempt === 1 ? link : undefined),
   );

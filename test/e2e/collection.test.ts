@@ -102,6 +102,22 @@ describe('collection, coverage and catching up', () => {
     expect(sim.requests.filter((r) => r.op === 'collect')).toEqual([]);
   });
 
+  it('tells when each instance starts, and when its wait for the collected files starts and ends, with the configured name', async () => {
+    const report = await pass(config([], { instances: [{ id: 'ha-1', name: 'sessions-ha' }, 'single-1'] }));
+    expect(report.result).toBe('ok');
+    const seen = (instanceId: string) =>
+      events.filter((e) => 'instanceId' in e && e.instanceId === instanceId && ['instance-started', 'instance-surveyed', 'collection-wait-started', 'collection-wait-finished', 'instance-planned'].includes(e.type));
+    expect(seen('ha-1')).toEqual([
+      { type: 'instance-started', instanceId: 'ha-1', instanceName: 'sessions-ha' },
+      { type: 'instance-surveyed', instanceId: 'ha-1', listed: 0 },
+      { type: 'collection-wait-started', instanceId: 'ha-1', replicas: 2, waitSeconds: 300 },
+      { type: 'collection-wait-finished', instanceId: 'ha-1', timedOut: false },
+      expect.objectContaining({ type: 'instance-planned', instanceId: 'ha-1', archive: 14 }),
+    ]);
+    expect(seen('single-1')[0]).toEqual({ type: 'instance-started', instanceId: 'single-1' });
+    expect(events.filter((e) => e.type === 'file-started')).toHaveLength(report.counts.archived);
+  });
+
   it('shows in a dry run the collections it would trigger per replica, and triggers and writes nothing', async () => {
     const report = await pass(config(['ha-1', 'single-1']), true);
     expect(report.instances.flatMap((i) => (i.collection ?? []).map((c) => `${i.instanceId} ${c.replica} ${c.period} ${c.result}`)).sort()).toEqual(

@@ -83,6 +83,22 @@ describe('the bucket fails', () => {
     }
   }, 30_000);
 
+  it('says again about every 10 s that it still waits for a bucket that never answers (timeouts of 6 s)', async () => {
+    const target = swiftTarget('silent-long');
+    const silent = await startSilentServer();
+    try {
+      const destination = { ...target.destination, endpoint: silent.endpoint, timeouts: { connectSeconds: 6, requestSeconds: 6 } };
+      const result = await archive('silent bucket, long', configFor(sim, { ...target, destination }, ['bucket-a']), target.env);
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      const waits = result.lines.filter((line) => line.msg === 'still waiting');
+      expect(waits).toEqual([expect.objectContaining({ level: 'info', wait: 'destination', location: expect.stringContaining(silent.endpoint), deadlineMs: 12_000, seconds: expect.any(Number) })]);
+      expect(waits[0]!.seconds).toBeGreaterThanOrEqual(10);
+      expect(result.lines.at(-1)).toMatchObject({ msg: 'pass finished', result: 'failed', reason: 'store.timeout' });
+    } finally {
+      await silent.close();
+    }
+  }, 40_000);
+
   it.each([
     ['a wrong secret key', { AWS_SECRET_ACCESS_KEY: `wrong-${randomBytes(8).toString('hex')}` }, /AWS_SECRET_ACCESS_KEY/],
     // Swift answers an unknown key id with SignatureDoesNotMatch, like a wrong secret.
