@@ -18,7 +18,7 @@ const LAYERS = [
   ['collect/', 'transfer/'],
   ['records/book.ts', 'records/run-report.ts'],
   ['pass/', 'verify/'],
-  ['cli.ts', 'commands/', 'log.ts', 'metrics.ts', 'progress.ts', 'server.ts', 'young-gc.ts'],
+  ['cli.ts', 'commands/', 'log.ts', 'metrics.ts', 'progress.ts', 'server.ts'],
 ];
 
 /** How a file of `entry` spells an import of `other` (src/ has one level of folders). */

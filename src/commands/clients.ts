@@ -11,7 +11,6 @@ import type { ProjectSource } from '../pass/targets.js';
 import { sleep } from '../retry.js';
 import { createFileStore } from '../store/file-store.js';
 import { createS3Store } from '../store/s3-store.js';
-import { youngCollectionEvery } from '../young-gc.js';
 import type { BucketStore } from '../store/store.js';
 
 type Env = Record<string, string | undefined>;
@@ -184,10 +183,10 @@ export function createStore(config: Config, { createRoot = true }: { createRoot?
     region: config.destination.region,
     forcePathStyle: config.destination.forcePathStyle,
     ...(config.destination.endpoint ? { endpoint: config.destination.endpoint } : {}),
-    partSize: config.archive.partSizeMiB * 1024 * 1024,
+    ...(config.archive.partSizeMiB === null ? {} : { partSize: config.archive.partSizeMiB * 1024 * 1024 }),
+    memoryBytes: config.archive.memoryMiB * 1024 * 1024,
     maxSockets: config.archive.concurrency * 2,
     timeouts: { connectMs: config.destination.timeouts.connectSeconds * 1000, requestMs: config.destination.timeouts.requestSeconds * 1000 },
-    onBodyRead: youngCollectionEvery(config.archive.partSizeMiB * 1024 * 1024),
   });
 }
 
