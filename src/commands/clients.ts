@@ -122,7 +122,7 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
     headersMs: config.dcs.timeouts.headersSeconds * 1000,
     bodyMs: config.dcs.timeouts.bodySeconds * 1000,
   };
-  // One pool for API calls and downloads, sized to the concurrency limit.
+  // One pool for API calls, sized to the concurrency limit (downloads open their own connections: src/transfer/socket-get.ts).
   const dispatcher = new Agent({
     connect: { timeout: timeouts.connectMs },
     connections: config.archive.concurrency * 2,
@@ -161,7 +161,7 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
     deps: {
       projects,
       store,
-      download: { dispatcher, allowHttp: config.dcs.allowHttp, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
+      download: { allowHttp: config.dcs.allowHttp, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
       retry: config.dcs.retry,
       ...effects,
       scrub: createScrubber(secretsFromEnv(env)),
