@@ -18,7 +18,7 @@ const LAYERS = [
   ['collect/', 'transfer/'],
   ['records/book.ts', 'records/run-report.ts', 'records/catalog.ts', 'records/runs.ts'],
   ['pass/', 'verify/', 'read/'],
-  ['cli.ts', 'commands/', 'log.ts', 'event-log.ts', 'metrics.ts', 'progress.ts', 'pass-output.ts', 'terminal.ts', 'server.ts', 'young-gc.ts'],
+  ['cli.ts', 'commands/', 'log.ts', 'event-log.ts', 'metrics.ts', 'progress.ts', 'pass-output.ts', 'terminal.ts', 'server.ts'],
 ];
 
 /** How a file of `entry` spells an import of `other` (src/ has one level of folders). */

@@ -27,7 +27,8 @@ export interface PassSpec {
   label: string;
   instances: string[];
   prefix: string;
-  concurrency: number;
+  /** archive.concurrency; the archiver's default when absent. */
+  concurrency?: number;
   /** Overrides the setup's dcs.requestsPerSecond for this pass. */
   dcsRate?: number | 'default';
   /** archive.partSizeMiB; the archiver's default when absent. */
@@ -83,7 +84,7 @@ export async function runArchiver(setup: ArchiverSetup, spec: PassSpec): Promise
       dcs: { endpoint: setup.dcs.endpoint, projectId: setup.dcs.projectId, allowHttp: true, ...rateKey(spec.dcsRate ?? setup.dcsRate) },
       instances: spec.instances,
       collect: { enabled: false },
-      archive: { concurrency: spec.concurrency, ...(spec.partSizeMiB ? { partSizeMiB: spec.partSizeMiB } : {}) },
+      archive: { ...(spec.concurrency ? { concurrency: spec.concurrency } : {}), ...(spec.partSizeMiB ? { partSizeMiB: spec.partSizeMiB } : {}) },
       destination: {
         url: `s3://${setup.bucket.name}/${spec.prefix}`,
         endpoint: spec.bucketEndpoint ?? setup.bucket.endpoint,

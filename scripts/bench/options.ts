@@ -54,7 +54,7 @@ const FULL: Sizes = {
   fleetFileBytes: 256 * 1024,
   c1Share: 0.1,
   fleetConcurrency: 16,
-  scaleInstances: [100, 1000, 5000],
+  scaleInstances: [100, 1000, 5000, 10_000],
   historyInstances: 1000,
   historyDays: [3, 30],
 };
@@ -81,7 +81,7 @@ export const USAGE = `npm run bench -- [flags]      (build first: npm run build)
   --only LIST          comma-separated: ${SCENARIOS.join(',')} (default: all)
   --latency MS         simulated DCS latency per API call and per download first byte (default 50)
   --c1-full            fleet at concurrency 1 over the whole fleet instead of a 10% subset (~4 min more)
-  --scale LIST         instance counts of the scale curve (default 100,1000,5000)
+  --scale LIST         instance counts of the scale curve (default 100,1000,5000,10000)
   --dcs-rate N|default dcs.requestsPerSecond of the passes (default 1000, the most allowed; the
                        archiver's own default (config/default.yaml) would bound figures that wait on DCS)
   --big MIB,MIB        sizes of the big-file scenario: the large file, then the smaller one whose peak

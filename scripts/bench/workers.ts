@@ -7,13 +7,17 @@ export interface WorkerResult {
   ms: number;
   /** User + system CPU seconds of the transfer alone (start-up excluded). */
   cpuS: number;
+  /** The process's peak RSS, where the worker reports it. */
+  maxRssBytes?: number;
 }
 
 export async function runWorker(root: string, script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<WorkerResult> {
   let stdout = '';
   let stderr = '';
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/bench/workers', script), ...args], {
+    // A .mjs worker runs on plain node: no TypeScript loader in its memory figures.
+    const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...loader, join(root, 'scripts/bench/workers', script), ...args], {
       cwd: root,
       env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],

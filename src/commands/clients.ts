@@ -11,7 +11,6 @@ import type { ProjectSource } from '../pass/targets.js';
 import { sleep } from '../retry.js';
 import { createFileStore } from '../store/file-store.js';
 import { createS3Store } from '../store/s3-store.js';
-import { youngCollectionEvery } from '../young-gc.js';
 import type { BucketStore } from '../store/store.js';
 
 type Env = Record<string, string | undefined>;
@@ -123,7 +122,7 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
     headersMs: config.dcs.timeouts.headersSeconds * 1000,
     bodyMs: config.dcs.timeouts.bodySeconds * 1000,
   };
-  // One pool for API calls and downloads, sized to the concurrency limit.
+  // One pool for API calls, sized to the concurrency limit (downloads open their own connections: src/transfer/socket-get.ts).
   const dispatcher = new Agent({
     connect: { timeout: timeouts.connectMs },
     connections: config.archive.concurrency * 2,
@@ -162,7 +161,7 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
     deps: {
       projects,
       store,
-      download: { dispatcher, allowHttp: config.dcs.allowHttp, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
+      download: { allowHttp: config.dcs.allowHttp, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },
       retry: config.dcs.retry,
       ...effects,
       scrub: createScrubber(secretsFromEnv(env)),
@@ -184,10 +183,10 @@ export function createStore(config: Config, { createRoot = true }: { createRoot?
     region: config.destination.region,
     forcePathStyle: config.destination.forcePathStyle,
     ...(config.destination.endpoint ? { endpoint: config.destination.endpoint } : {}),
-    partSize: config.archive.partSizeMiB * 1024 * 1024,
+    ...(config.archive.partSizeMiB === null ? {} : { partSize: config.archive.partSizeMiB * 1024 * 1024 }),
+    memoryBytes: config.archive.memoryMiB * 1024 * 1024,
     maxSockets: config.archive.concurrency * 2,
     timeouts: { connectMs: config.destination.timeouts.connectSeconds * 1000, requestMs: config.destination.timeouts.requestSeconds * 1000 },
-    onBodyRead: youngCollectionEvery(config.archive.partSizeMiB * 1024 * 1024),
   });
 }
 

@@ -3,7 +3,6 @@ import { searchArchive } from '../read/search.js';
 import { resolveInstances, selectFiles } from '../read/select.js';
 import { parseWindow } from '../read/window.js';
 import type { Command } from './command.js';
-import { youngCollectionEvery } from '../young-gc.js';
 import { withReader } from './reader.js';
 
 /** grep's exit statuses: a match, none, an error. */
@@ -44,8 +43,6 @@ still searched). 130 / 143 stopped by SIGINT / SIGTERM.`,
         json: flags.json ?? false,
         count: flags.count ?? false,
         out: io.stdout,
-        // As a pass does: spent socket buffers are freed before they pile up across many files.
-        onRead: youngCollectionEvery(config.archive.partSizeMiB * 1024 * 1024),
         onError: (message, fields) => logger.error(fields, message),
         signal,
       });

@@ -172,7 +172,10 @@ export const configSchema = section({
       includeOpenDay: z.boolean().default(false),
       keyTemplate: keyTemplate.default('{instanceId}/{date}/{fileName}'),
       compression: z.enum(['none', 'gzip']).default('none'),
-      partSizeMiB: integer(5, 512).default(5),
+      /** null: 8 MiB, larger for a file whose size would need more than 10,000 parts (src/store/s3-parts.ts). */
+      partSizeMiB: integer(5, 512).nullable().default(null),
+      /** Part buffers of all uploads together (src/store/part-budget.ts); at least one part. */
+      memoryMiB: integer(8, 4096).default(40),
     })
     .prefault({}),
   destination: section({

@@ -25,8 +25,6 @@ export interface SearchOptions {
   json: boolean;
   count: boolean;
   out: Sink;
-  /** Told the size of every chunk read (the CLI frees spent read buffers with it: young-gc.ts). */
-  onRead?: (bytes: number) => void;
   /** A file that could not be searched (stderr). */
   onError: (message: string, fields: { key?: string; instanceId?: string }) => void;
   signal?: AbortSignal;
@@ -88,7 +86,6 @@ async function searchFile(file: ArchivedFile, slot: Slot, options: SearchOptions
       options.store,
       record,
       async (chunk) => {
-        options.onRead?.(chunk.length);
         lines.push(chunk);
         await flush();
       },

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, type BigIntStats, type Dirent } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AbortedError, ArchiveError } from '../errors.js';
 import { classifyFsError, codeOf, isMissing } from './fs-errors.js';
 import { assertSafeKey, assertSafePrefix, compareKeys } from './key-safety.js';
+import { PartReader } from './parts.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
 export interface FileStoreOptions {
@@ -26,6 +27,7 @@ export interface FileStoreOptions {
  * bytes. A kill leaves them behind as a pending upload, never a partial object.
  */
 const UPLOADS = '.uploads';
+const WRITE_BUFFER_BYTES = 1024 * 1024;
 const KEY_SUFFIX = '.key';
 
 export function createFileStore(options: FileStoreOptions): BucketStore {
@@ -166,25 +168,26 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
       const { signal } = uploadOptions;
       let bytes = 0;
       let version: string;
+      const source = body instanceof Readable ? new PartReader(body) : body;
       // A stalled source may take its time to end once destroyed; the abort must not wait for it.
       const aborted = rejectOnAbort(signal);
       try {
         version = await writeAtomically(key, 'upload', signal, async (file) => {
-          const chunks = body[Symbol.asyncIterator]();
+          // One buffer per upload, filled and written again and again: no buffer per read.
+          const buffer = Buffer.allocUnsafe(source.size === undefined ? WRITE_BUFFER_BYTES : Math.min(Math.max(source.size, 1), WRITE_BUFFER_BYTES));
           for (;;) {
-            const pending = chunks.next().catch((error: unknown) => {
+            const pending = source.fill(buffer).catch((error: unknown) => {
               throw new SourceFailure(error);
             });
             pending.catch(() => undefined); // may settle after an abort, unobserved
-            const next = await Promise.race([pending, aborted.promise]);
-            if (next.done) return;
-            const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Uint8Array);
-            bytes += chunk.byteLength;
-            await writeAll(file, chunk);
+            const filled = await Promise.race([pending, aborted.promise]);
+            bytes += filled;
+            await writeAll(file, buffer.subarray(0, filled));
+            if (filled < buffer.length) return;
           }
         });
       } catch (error) {
-        body.destroy();
+        source.destroy();
         throw error;
       } finally {
         aborted.dispose();

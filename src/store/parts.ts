@@ -1,43 +1,45 @@
+import type { Readable } from 'node:stream';
+import type { ByteSource } from './store.js';
+
 /**
- * Reads a byte stream in parts of a fixed size for a multipart upload, copying each part into a
- * buffer the caller hands in, so that an upload can reuse a few part buffers from its first part
- * to its last. (lib-storage's chunker allocates a fresh buffer per part with `Buffer.concat`;
- * those outlive a young-generation collection while their part is in flight and pile up until
- * a full one, which made peak memory vary by tens of MiB from one transfer to the next.)
+ * A Readable read as a ByteSource: each part is copied into a buffer the caller hands in, so that
+ * an upload can reuse a few part buffers from its first part to its last. (lib-storage's chunker
+ * allocates a fresh buffer per part with `Buffer.concat`; those outlive a young-generation
+ * collection while their part is in flight and pile up until a full one, which made peak memory
+ * vary by tens of MiB from one transfer to the next.) Its errors are the stream's own.
  */
-export class PartReader {
+export class PartReader implements ByteSource {
+  readonly size = undefined;
+  readonly #stream: Readable | undefined;
   readonly #iterator: AsyncIterator<Buffer>;
   /** The part of the last chunk read that is not copied out yet. */
   #rest: Buffer | undefined;
   #ended = false;
 
-  constructor(source: AsyncIterable<Buffer>) {
+  /** Rejects once destroyed: a read waiting on a stalled source ends then, not when the source lets go. */
+  readonly #stopped: Promise<never>;
+  #stop: (error: Error) => void = () => {};
+
+  constructor(source: Readable | AsyncIterable<Buffer>) {
+    this.#stream = 'destroy' in source ? source : undefined;
     this.#iterator = source[Symbol.asyncIterator]();
+    this.#stopped = new Promise<never>((_, reject) => (this.#stop = reject));
+    this.#stopped.catch(() => undefined); // nobody may be reading when it is destroyed
+  }
+
+  destroy(error?: Error): void {
+    this.#stop(error ?? new Error('the body was destroyed'));
+    this.#stream?.destroy(error);
   }
 
   /** Whether any byte is left: reads one chunk ahead when none is held. */
   async more(): Promise<boolean> {
     while (this.#rest === undefined && !this.#ended) {
-      const next = await this.#iterator.next();
+      const next = await Promise.race([this.#iterator.next(), this.#stopped]);
       if (next.done) this.#ended = true;
       else if (next.value.length > 0) this.#rest = next.value;
     }
     return this.#rest !== undefined;
-  }
-
-  /**
-   * Up to `size` bytes as the chunks that hold them, without copying (fewer only at the end):
-   * the first part, which is all there is for most files.
-   */
-  async take(size: number): Promise<Buffer[]> {
-    const chunks: Buffer[] = [];
-    let taken = 0;
-    while (taken < size && (await this.more())) {
-      const chunk = this.#split(size - taken);
-      chunks.push(chunk);
-      taken += chunk.length;
-    }
-    return chunks;
   }
 
   /** Copies up to `target.length` bytes into `target`; returns how many (fewer only at the end). */

@@ -4,63 +4,93 @@ import {
   PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
+  type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { ArchiveError } from '../errors.js';
 import { TaskPool } from '../task-pool.js';
-import type { PartReader } from './parts.js';
+import type { PartBudget } from './part-budget.js';
+import type { ByteSource } from './store.js';
+
+const MiB = 1024 * 1024;
+/** S3's most parts per upload. */
+export const MAX_PARTS = 10_000;
 
 /**
- * One object from `reader`: a single PUT when it fits in one part, else a multipart upload with
- * at most `queueSize` parts in flight, whose part buffers (queueSize + 1 at most) are reused
- * from the first part to the last, so memory stays the same whatever the object's size. A part
- * that fails (after the SDK's own retries) goes to `onPartFailure` and ends the reading; the
- * parts in flight are always settled before this returns or throws, so none lands after an abort.
+ * The part size for a body: `partSize`, or larger when a known size would need more than
+ * 10,000 parts of it (whole MiB).
+ */
+export function partSizeFor(size: number | undefined, partSize: number): number {
+  if (size === undefined) return partSize;
+  return Math.max(partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
+}
+
+/**
+ * One object from `source`: a single PUT when it fits in one part, else a multipart upload. Part
+ * buffers come from the store's one budget, are reused from part to part and bound how many parts
+ * are in flight (all of the budget when this upload is alone), so memory stays the same whatever
+ * the object's size and however many uploads run. A body known to fit one part gets a buffer of
+ * its own size. A part that fails (after the SDK's own retries) goes to `onPartFailure` and ends
+ * the reading; the parts in flight are always settled before this returns or throws, so none
+ * lands after an abort.
  */
 export async function sendInParts(
   client: S3Client,
-  sizes: { partSize: number; queueSize: number },
-  reader: PartReader,
-  target: { Bucket: string; Key: string },
-  contentType: string | undefined,
+  budget: PartBudget,
+  basePartSize: number,
+  source: ByteSource,
+  creation: CreateMultipartUploadCommandInput & { Bucket: string; Key: string },
   partSignal: AbortSignal,
   onPartFailure: (error: unknown) => void,
   multipart: { uploadId: string | undefined },
 ): Promise<string | undefined> {
-  const { partSize, queueSize } = sizes;
-  const head = await reader.take(partSize);
-  if (!(await reader.more())) {
-    const whole = head.length === 1 ? head[0]! : Buffer.concat(head);
-    const put = await client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, ContentType: contentType }), { abortSignal: partSignal });
-    return put.ETag;
-  }
-  // Not cancellable: a cancelled CreateMultipartUpload could create an upload whose id we never learn.
-  const created = await client.send(new CreateMultipartUploadCommand({ ...target, ContentType: contentType }));
-  if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
-  const uploadId = created.UploadId;
-  multipart.uploadId = uploadId;
-
-  const completed: CompletedPart[] = [];
-  const free: Buffer[] = [];
-  const parts = new TaskPool(queueSize, onPartFailure);
-  const send = (partNumber: number, buffer: Buffer, length: number) =>
-    parts.add(async () => {
-      const part = new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
-      const answer = await client.send(part, { abortSignal: partSignal });
-      completed.push({ PartNumber: partNumber, ETag: answer.ETag });
-      free.push(buffer);
-    });
+  const partSize = partSizeFor(source.size, basePartSize);
+  const lease = budget.open(partSize);
   try {
-    await send(1, Buffer.concat(head, partSize), partSize);
-    for (let partNumber = 2; await reader.more(); partNumber++) {
-      const buffer = free.pop() ?? Buffer.allocUnsafe(partSize);
-      await send(partNumber, buffer, await reader.fill(buffer));
+    const first = await lease.take(source.size !== undefined && source.size < partSize ? source.size : partSize, partSignal);
+    const length = await source.fill(first);
+    if (length < first.length || !(await source.more())) {
+      const put = await client.send(new PutObjectCommand({ ...creation, Body: first.subarray(0, length), ContentLength: length }), { abortSignal: partSignal });
+      return put.ETag;
     }
+    // Not cancellable: a cancelled CreateMultipartUpload could create an upload whose id we never learn.
+    const created = await client.send(new CreateMultipartUploadCommand(creation));
+    if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
+    const uploadId = created.UploadId;
+    multipart.uploadId = uploadId;
+    const target = { Bucket: creation.Bucket, Key: creation.Key, UploadId: uploadId };
+
+    const completed: CompletedPart[] = [];
+    // The budget bounds the parts in flight: a part starts once its buffer is granted and filled.
+    const parts = new TaskPool(Number.POSITIVE_INFINITY, onPartFailure);
+    const send = (partNumber: number, buffer: Buffer, bytes: number) =>
+      parts.add(async () => {
+        try {
+          const part = new UploadPartCommand({ ...target, PartNumber: partNumber, Body: buffer.subarray(0, bytes), ContentLength: bytes });
+          const answer = await client.send(part, { abortSignal: partSignal });
+          completed.push({ PartNumber: partNumber, ETag: answer.ETag });
+        } finally {
+          lease.give(buffer);
+        }
+      });
+    try {
+      await send(1, first, length);
+      for (let partNumber = 2; await source.more(); partNumber++) {
+        if (partNumber > MAX_PARTS) {
+          throw new ArchiveError('store', 'file', 'too-many-parts', `the object needs more than ${MAX_PARTS} parts of ${partSize / MiB} MiB; set archive.partSizeMiB larger`);
+        }
+        const buffer = await lease.take(partSize, partSignal);
+        await send(partNumber, buffer, await source.fill(buffer));
+      }
+    } finally {
+      // Every part settled; a failed one has already gone to onPartFailure, which stopped the rest.
+      await parts.drain().catch(() => undefined);
+    }
+    if (partSignal.aborted) throw new Error('upload stopped'); // the caller knows why, and says so
+    completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
+    const done = await client.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: completed } }));
+    return done.ETag;
   } finally {
-    // Every part settled; a failed one has already gone to onPartFailure, which stopped the rest.
-    await parts.drain().catch(() => undefined);
+    lease.close();
   }
-  if (partSignal.aborted) throw new Error('upload stopped'); // the caller knows why, and says so
-  completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
-  const done = await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
-  return done.ETag;
 }

@@ -1,6 +1,4 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -9,15 +7,19 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
+import { createS3Client } from './s3-client.js';
+import { PartBudget } from './part-budget.js';
 import { PartReader } from './parts.js';
 import { sendInParts } from './s3-parts.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './key-safety.js';
 import { checkDeadlineMs, checkWithin, DEFAULT_STORE_TIMEOUTS, type StoreTimeouts } from './check-deadline.js';
 import { classifyS3Error, type S3ErrorContext } from './s3-errors.js';
-import type { BucketStore, PendingUpload, StoredObject } from './store.js';
+import type { BucketStore, ByteSource, PendingUpload, StoredObject } from './store.js';
+
+export { createS3Client } from './s3-client.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -30,19 +32,18 @@ export interface S3StoreOptions {
   /** Omitted: the SDK's default chain (AWS_ACCESS_KEY_ID..., profiles, web identity). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
-   * Bytes per multipart part (default 5 MiB, the S3 minimum). With `queueSize` this bounds memory:
-   * about queueSize × partSize per upload in flight (plus the part being filled).
+   * Bytes per multipart part (default 8 MiB), larger for a body whose known size would need more
+   * than 10,000 parts of it (src/store/s3-parts.ts).
    */
   partSize?: number;
-  /** Parts uploaded at once per upload (default 2). */
-  queueSize?: number;
+  /**
+   * The memory budget of part buffers, shared by all uploads of this store (default 40 MiB): an
+   * upload alone fills and sends as many parts at once as it allows; several share it
+   * (src/store/part-budget.ts). At least one part, however small.
+   */
+  memoryBytes?: number;
   /** Connections to the store at once (the SDK's default when omitted). */
   maxSockets?: number;
-  /**
-   * Told the size of every chunk read from an upload's body, once it is read: the archiver paces
-   * its collection of the download's spent chunks by it (src/young-gc.ts). None by default.
-   */
-  onBodyRead?: (bytes: number) => void;
   /** Connect and idle (per request) timeouts of the client the store builds; 10 s / 60 s by default. */
   timeouts?: StoreTimeouts;
   /** Keys per listing request (default and S3's maximum: 1000); small values exercise paging in tests. */
@@ -55,18 +56,18 @@ export interface S3StoreOptions {
 }
 
 const MiB = 1024 * 1024;
+/** scripts/bench: fewer requests per byte than 5 MiB parts, so faster on a store bound by its CPU per request. */
+export const DEFAULT_PART_SIZE = 8 * MiB;
+/** Five parts of 8 MiB: four in flight and one filling for a file alone (scripts/bench: its peak RSS stays under 160 MiB). */
+export const DEFAULT_MEMORY = 40 * MiB;
 
 export function createS3Store(options: S3StoreOptions): BucketStore {
   const base = normalizeBasePrefix(options.prefix);
   const { bucket, region } = options;
-  // 5 MiB: less memory in flight and less garbage per part (scripts/bench: peak RSS 198 → 163 MiB
-  // for a 1 GiB file, same throughput); 10,000 parts still allow 48 GiB per file.
-  const partSize = options.partSize ?? 5 * MiB;
-  // Memory bound per upload: queueSize parts in flight plus the one being filled, so
-  // (queueSize + 1) × partSize; the transfer's concurrency multiplies it.
-  const queueSize = options.queueSize ?? 2;
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  // One budget for every upload of this store: memory is bounded by it, not by the concurrency.
+  const budget = new PartBudget(Math.max(options.memoryBytes ?? DEFAULT_MEMORY, partSize));
   const pageSize = options.listPageSize ?? 1000;
-  const onBodyRead = options.onBodyRead ?? (() => {});
   const endpointOrigin = options.endpoint === undefined ? undefined : originOf(options.endpoint);
   const secrets = [options.credentials?.secretAccessKey, options.credentials?.sessionToken, options.credentials?.accessKeyId].filter(
     (value): value is string => Boolean(value),
@@ -136,6 +137,12 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     }
   }
 
+  /**
+   * Everything an object is created with, for its single PUT and for its multipart upload alike:
+   * the one place to add headers an object carries (storage class, encryption, tags, retention).
+   */
+  const objectParams = (fullKey: string, contentType: string | undefined) => ({ Bucket: bucket, Key: fullKey, ContentType: contentType });
+
   const location = `s3://${bucket}/${base}${endpointOrigin ? ` at ${endpointOrigin}` : ''}`;
   const store: BucketStore = {
     location,
@@ -169,13 +176,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       let bodyError: unknown; // the source failed: its own error, classified where it was made
       let partError: unknown; // a part failed after the SDK's own retries
       let stopping = false;
-      const counted = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          bytes += chunk.length;
-          onBodyRead(chunk.length);
-          callback(null, chunk);
-        },
-      });
+      const source = body instanceof Readable ? new PartReader(body) : body;
 
       // Stopping destroys the body, which ends the reading below, and cancels the parts in flight;
       // the upload is then aborted here, awaited, so a process about to exit leaves nothing pending.
@@ -183,17 +184,31 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       const stop = (reason: Error) => {
         if (stopping) return;
         stopping = true;
-        counted.destroy(reason);
+        source.destroy(reason);
         parts.abort();
       };
-      const onAbort = () => stop(new AbortedError('upload stopped before completion'));
-      body.on('error', (error) => {
+      const onBodyError = (error: unknown) => {
         if (stopping) return;
         bodyError = error;
-        stop(error);
-      });
-      // Errors travel to `counted`, where the parts are read; the callback only keeps pipeline quiet.
-      pipeline(body, counted, () => undefined);
+        stop(error as Error);
+      };
+      const read = async <T>(call: () => Promise<T>): Promise<T> => {
+        try {
+          return await call();
+        } catch (error) {
+          onBodyError(error);
+          throw error;
+        }
+      };
+      const counted: ByteSource = {
+        size: source.size,
+        fill: (target) => read(() => source.fill(target)).then((filled) => ((bytes += filled), filled)),
+        more: () => read(() => source.more()),
+        destroy: (error) => source.destroy(error),
+      };
+      // A stream can fail before its first read, when nothing listens to it yet.
+      if (body instanceof Readable) body.on('error', onBodyError);
+      const onAbort = () => stop(new AbortedError('upload stopped before completion'));
       signal?.addEventListener('abort', onAbort, { once: true });
       // Without this, the other parts would go on reading the rest of the body.
       const onPartFailure = (error: unknown) => {
@@ -202,14 +217,13 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         stop(new Error('a part failed'));
       };
 
-      const target = { Bucket: bucket, Key: fullKey };
       const multipart = { uploadId: undefined as string | undefined };
       try {
-        const etag = await sendInParts(client, { partSize, queueSize }, new PartReader(counted), target, contentType, parts.signal, onPartFailure, multipart);
+        const etag = await sendInParts(client, budget, partSize, counted, objectParams(fullKey, contentType), parts.signal, onPartFailure, multipart);
         return { bytes, ...(etag ? { version: etag } : {}) };
       } catch (error) {
         stopping = true;
-        counted.destroy();
+        source.destroy();
         const failure = signal?.aborted
           ? new AbortedError('upload stopped before completion')
           : (bodyError ?? fail(partError ?? error, 'upload', fullKey));
@@ -231,7 +245,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       const answer = await send('put', base + key, putOptions.signal, () =>
         client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: base + key, Body: bytes, ContentLength: bytes.length, ContentType: putOptions.contentType }),
+          new PutObjectCommand({ ...objectParams(base + key, putOptions.contentType), Body: bytes, ContentLength: bytes.length }),
           { abortSignal: putOptions.signal },
         ),
       );
@@ -346,32 +360,6 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     },
   };
   return store;
-}
-
-/** The client the store builds for itself; exported so tests can build the same one and watch it. */
-export function createS3Client(
-  options: Pick<S3StoreOptions, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'maxSockets' | 'timeouts'>,
-): S3Client {
-  const timeouts = options.timeouts ?? DEFAULT_STORE_TIMEOUTS;
-  const agentOptions = { keepAlive: true, ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }) };
-  return new S3Client({
-    region: options.region,
-    endpoint: options.endpoint,
-    forcePathStyle: options.forcePathStyle ?? false,
-    credentials: options.credentials,
-    // Since 2025 the SDK adds CRC32 checksums and aws-chunked stream bodies by default, which
-    // Huawei OBS, Swift and other S3-compatible stores reject or mis-store.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: {
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: timeouts.connectMs,
-      // Idle time, not total time (a part on a slow link may take long): a stalled store must not
-      // hang a pass forever. The SDK's `requestTimeout` counts total time and only logs by default.
-      socketTimeout: timeouts.requestMs,
-    },
-  });
 }
 
 function isMissingObject(error: unknown): boolean {

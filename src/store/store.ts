@@ -23,6 +23,25 @@ export interface Written {
   version?: string;
 }
 
+/**
+ * A body the store pulls by having it copy bytes into buffers the store owns (its part buffers),
+ * so a transfer needs no buffer per read. A Readable is read through the same interface
+ * (`readableSource` in parts.ts).
+ */
+export interface ByteSource {
+  /** The body's length when known before reading (a Content-Length): it chooses the part size. */
+  readonly size: number | undefined;
+  /**
+   * Copies the next bytes into `target`; resolves with how many, fewer than `target.length` only
+   * at the end (0 once ended). Rejects with the source's own error, already classified.
+   */
+  fill(target: Buffer): Promise<number>;
+  /** Whether a byte is left (waits for the source when it has none at hand). */
+  more(): Promise<boolean>;
+  /** The upload failed or was stopped: stop reading; later fills reject. */
+  destroy(error?: Error): void;
+}
+
 /** An upload that was started and never completed or aborted (a multipart upload, a temp file). */
 export interface PendingUpload {
   key: string;
@@ -55,7 +74,7 @@ export interface BucketStore {
    * A success means the store holds exactly the accepted bytes at `key` (its 200 to the last
    * request says so): no read-back is needed.
    */
-  upload(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
+  upload(key: string, body: Readable | ByteSource, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
   /** Writes a small object whole (records, manifests, reports). */
   put(key: string, body: string | Uint8Array, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
   /** Reads a small object whole; undefined when it does not exist. */

@@ -1,14 +1,16 @@
 import { BlockList, isIP } from 'node:net';
-import { PassThrough, type Readable } from 'node:stream';
-import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { AbortedError, ArchiveError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import type { ByteSource } from '../store/store.js';
+import { GetFailure, socketGet, type ConnectOptions, type GetAnswer } from './socket-get.js';
 
 export interface DownloadOptions {
-  /** undici dispatcher (connection pool, connect timeout); the global one when absent. */
-  dispatcher?: Dispatcher;
+  /** Trusted certificates and name resolution for object storage; the system's when absent (tests point them at a local server). */
+  connect?: ConnectOptions;
   /** Accept http:// links (local simulators only). */
   allowHttp: boolean;
+  /** TCP (+ TLS) connect; 10 s when absent. */
+  connectTimeoutMs?: number;
   headersTimeoutMs: number;
   /** Longest silence while the body streams. */
   bodyTimeoutMs: number;
@@ -16,7 +18,8 @@ export interface DownloadOptions {
 }
 
 export interface OpenDownload {
-  body: Readable;
+  /** Read by copying into the reader's buffers; its errors are already classified. */
+  body: ByteSource;
   /** From Content-Length; undefined when the server did not say. */
   contentLength: number | undefined;
   /** The whole file's size from Content-Range (`bytes a-b/TOTAL`) of a ranged answer. */
@@ -32,27 +35,27 @@ const MAX_REDIRECTS = 3;
 export async function openDownload(link: string, options: DownloadOptions, range?: string): Promise<OpenDownload> {
   let url = checkedUrl(link, options.allowHttp);
   for (let hop = 0; ; hop++) {
-    let response: Dispatcher.ResponseData;
+    let response: GetAnswer;
     try {
-      response = await request(url, {
-        method: 'GET',
+      response = await socketGet(url, {
         headers: range ? { range } : {},
-        dispatcher: options.dispatcher,
-        headersTimeout: options.headersTimeoutMs,
-        bodyTimeout: options.bodyTimeoutMs,
-        signal: options.signal,
+        ...options.connect,
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        headersTimeoutMs: options.headersTimeoutMs,
+        bodyTimeoutMs: options.bodyTimeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
       throw classifyNetworkError(error, url);
     }
-    const { statusCode, headers, body } = response;
+    const { status: statusCode, headers, body } = response;
     if (statusCode >= 300 && statusCode < 400 && typeof headers.location === 'string' && hop < MAX_REDIRECTS) {
-      body.resume();
+      body.destroy();
       url = checkedUrl(new URL(headers.location, url).toString(), options.allowHttp);
       continue;
     }
     if (statusCode !== 200 && statusCode !== 206) {
-      body.resume();
+      body.destroy();
       throw statusError(statusCode, url, headers['retry-after']);
     }
     const length = headers['content-length'];
@@ -80,21 +83,23 @@ export async function probeSize(link: string, options: DownloadOptions): Promise
 }
 
 /**
- * The body as a stream whose errors are already classified: a connection that closes or resets
- * mid-body is a retryable truncation, whatever undici called it.
+ * The body with its errors already classified: a connection that closes, resets or falls silent
+ * mid-body is a retryable truncation.
  */
-function classifiedBody(body: Readable, url: URL): Readable {
-  const out = new PassThrough();
-  body.on('error', (error) => out.destroy(
+function classifiedBody(body: ByteSource, url: URL): ByteSource {
+  const classify = (error: unknown): unknown =>
     error instanceof ArchiveError || error instanceof AbortedError ? error
-    : error.name === 'AbortError' ? new AbortedError('stopped while downloading')
-    : new ArchiveError('download', 'retryable', 'truncated', `download of ${redactUrl(url.toString())} broke off: ${(error as { code?: string }).code ?? error.message}`, { cause: scrubbed(error) }),
-  ));
-  out.on('close', () => {
-    if (!body.destroyed) body.destroy();
-  });
-  body.pipe(out);
-  return out;
+    : error instanceof GetFailure && error.stage === 'aborted' ? new AbortedError('stopped while downloading')
+    : error instanceof GetFailure ? new ArchiveError('download', 'retryable', 'truncated', `download of ${redactUrl(url.toString())} broke off: ${error.code}`)
+    : error;
+  return {
+    get size() {
+      return body.size;
+    },
+    fill: (target) => body.fill(target).catch((error: unknown) => Promise.reject(classify(error))),
+    more: () => body.more().catch((error: unknown) => Promise.reject(classify(error))),
+    destroy: (error) => body.destroy(error),
+  };
 }
 
 function checkedUrl(link: string, allowHttp: boolean): URL {
@@ -147,15 +152,7 @@ function statusError(status: number, url: URL, retryAfter: string | string[] | u
 
 function classifyNetworkError(error: unknown, url: URL): Error {
   if (error instanceof ArchiveError) return error;
-  const name = (error as Error)?.name;
-  if (name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError) return new AbortedError('stopped while downloading');
-  const code = (error as { code?: string })?.code ?? name ?? 'error';
-  return new ArchiveError('download', 'retryable', 'network', `download of ${redactUrl(url.toString())} failed: ${code}`, { cause: scrubbed(error) });
-}
-
-/** Network errors from undici can carry the request URL; keep only what is safe. */
-function scrubbed(error: unknown): Error {
-  const e = new Error((error as Error)?.message?.replace(/\?[^\s'"]*/g, '?[redacted]') ?? 'error');
-  e.name = (error as Error)?.name ?? 'Error';
-  return e;
+  if (error instanceof GetFailure && error.stage === 'aborted') return new AbortedError('stopped while downloading');
+  const code = error instanceof GetFailure ? error.code : ((error as { code?: string })?.code ?? (error as Error)?.name ?? 'error');
+  return new ArchiveError('download', 'retryable', 'network', `download of ${redactUrl(url.toString())} failed: ${code}`);
 }

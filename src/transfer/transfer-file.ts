@@ -1,5 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { DcsApi } from '../dcs/types.js';
 import { ArchiveError, describeFailure, failureKind } from '../errors.js';
@@ -7,7 +6,7 @@ import type { EventSink } from '../events.js';
 import type { PlannedFile } from '../plan/planner.js';
 import { EventTally, type EventCounts } from '../redis-log/tally.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
-import type { BucketStore } from '../store/store.js';
+import type { BucketStore, ByteSource } from '../store/store.js';
 import { openDownload, type DownloadOptions } from './download.js';
 import { Meter } from './meter.js';
 
@@ -70,12 +69,12 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
     (bytes) => deps.onEvent({ type: 'file-bytes', instanceId: ctx.instanceId, fileName: file.log.fileName, bytes }),
     tally,
   );
-  const body = chain(download.body, meter, ctx.compression);
-  const written = await deps.store.upload(file.key, body, {
+  const source = meter.measure(download.body);
+  const written = await deps.store.upload(file.key, ctx.compression === 'gzip' ? gzipped(source) : source, {
     contentType: ctx.compression === 'gzip' ? 'application/gzip' : 'text/plain; charset=utf-8',
     signal: deps.signal,
   });
-  // The meter raises on a short body before the stream ends, so the upload is aborted; this
+  // The meter raises on a short body before the end is reported, so the upload is aborted; this
   // guards a store that would report success without having consumed everything.
   if (download.contentLength !== undefined && meter.bytes !== download.contentLength) {
     throw new ArchiveError('download', 'retryable', 'truncated', `read ${meter.bytes} of ${download.contentLength} bytes`);
@@ -83,12 +82,32 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
   return { bytes: meter.bytes, storedBytes: written.bytes, sha256: meter.sha256(), events: tally.counts(), ...(written.version ? { version: written.version } : {}) };
 }
 
-/** source → meter (→ gzip) as one readable; an error anywhere destroys the tail with it. */
-function chain(source: Readable, meter: Meter, compression: 'none' | 'gzip'): Readable {
-  const tail = new PassThrough();
-  const stages: NodeJS.ReadWriteStream[] = compression === 'gzip' ? [meter, createGzip()] : [meter];
-  pipeline([source, ...stages, tail], () => {
-    // Errors reach the upload through `tail`, which pipeline destroys with the error.
+const GZIP_READ_BYTES = 64 * 1024;
+
+/**
+ * The source through gzip, as a stream. zlib works on its input later, so each read gets a buffer
+ * of its own (compression is the one path that makes garbage per read; its output is much smaller).
+ */
+function gzipped(source: ByteSource): Readable {
+  const raw = new Readable({
+    async read() {
+      try {
+        const chunk = Buffer.allocUnsafe(GZIP_READ_BYTES);
+        const filled = await source.fill(chunk);
+        if (filled > 0) this.push(chunk.subarray(0, filled));
+        if (filled < chunk.length) this.push(null);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+    destroy(error, callback) {
+      source.destroy(error ?? undefined);
+      callback(error);
+    },
   });
-  return tail;
+  const gzip = createGzip();
+  pipeline(raw, gzip, () => {
+    // Errors reach the upload through `gzip`, which pipeline destroys with the error.
+  });
+  return gzip;
 }

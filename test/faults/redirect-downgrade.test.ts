@@ -6,8 +6,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
 import { openDownload, type DownloadOptions } from '../../src/transfer/download.js';
@@ -57,21 +56,15 @@ describe('a redirect from the download link', () => {
     httpsPort = (https.address() as AddressInfo).port;
     httpPort = (http.address() as AddressInfo).port;
     // Trusts the test certificate and resolves the object storage host to this machine.
-    const dispatcher = new Agent({
-      connect: {
-        ca: certificate.cert,
-        lookup: (_host: string, lookupOptions: { all?: boolean }, callback: (error: Error | null, address: unknown, family?: number) => void) =>
-          lookupOptions?.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
-      } as Agent.Options['connect'],
-    });
-    options = { dispatcher, allowHttp: false, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
+    const lookup = ((_host: string, lookupOptions: { all?: boolean }, callback: (error: Error | null, address: unknown, family?: number) => void) =>
+      lookupOptions?.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)) as unknown as LookupFunction;
+    options = { connect: { ca: certificate.cert, lookup }, allowHttp: false, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
   });
 
   afterAll(async () => {
     https?.closeAllConnections();
     http?.closeAllConnections();
     await Promise.all([new Promise((resolve) => https?.close(resolve) ?? resolve(undefined)), new Promise((resolve) => http?.close(resolve) ?? resolve(undefined))]);
-    await options?.dispatcher?.close();
     await evidence.persist('redirect-downgrade');
   });
 
@@ -89,9 +82,8 @@ describe('a redirect from the download link', () => {
   it('follows an https redirect to the file (the control case)', async (context) => {
     if ('unavailable' in certificate) return context.skip(certificate.unavailable);
     const opened = await openDownload(link('/to-https'), options);
-    let body = '';
-    for await (const chunk of opened.body) body += String(chunk);
-    expect(body).toBe('hello');
+    const body = Buffer.alloc(16);
+    expect(body.toString('utf8', 0, await opened.body.fill(body))).toBe('hello');
   });
 
   it('refuses a redirect from https to http, without a request to the http address', async (context) => {

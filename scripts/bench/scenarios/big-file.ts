@@ -1,7 +1,9 @@
 /**
- * Big file: one large log through a real pass, against the raw download alone and the raw upload
- * alone (each in its own process), plus the same pass on a smaller file to show that peak RSS
- * does not follow the file size.
+ * Big file: one large log through a real pass at the archiver's defaults, against the naive copy
+ * (issue 10: signed link call → GET → lib-storage Upload, 8 MiB parts, queueSize 4), alternated
+ * with it run by run, and against the raw download alone and the raw upload alone (each in its
+ * own process), plus the same pass on a smaller file to show that peak RSS does not follow the
+ * file size.
  */
 import { createDcsClient } from '../../../src/dcs/client.js';
 import { archiverDefault, runArchiver, type PassResult } from '../archiver.js';
@@ -10,8 +12,11 @@ import { figure, GiB, MiB, type Figure } from '../stats.js';
 import { runWorker } from '../workers.js';
 import type { UploadJob } from '../workers/job.js';
 
-/** The archiver's defaults (config/default.yaml, src/store/s3-store.ts): the pass and the baselines share them. */
-export const ARCHIVE_DEFAULTS = { concurrency: 8, queueSize: 2 };
+/**
+ * The archiver's defaults (config/default.yaml, src/store/s3-store.ts) as the raw baselines mimic
+ * them: 8 MiB parts, and the 40 MiB budget gives a file alone 5 buffers, 4 parts in flight.
+ */
+export const ARCHIVE_DEFAULTS = { concurrency: 8, partSizeMiB: 8, queueSize: 4 };
 
 export interface BigFileResult {
   bytes: number;
@@ -31,6 +36,13 @@ export interface BigFileResult {
   /** CPU seconds per GiB of the raw pipe's transfer: what moving the bytes costs without the archiver. */
   pipeCpuSecondsPerGiB: Figure;
   uploadCpuSecondsPerGiB: Figure;
+  /** The naive copy (workers/naive-copy.mjs), from its link call to the end of its upload. */
+  naiveMiBps: Figure;
+  naivePeakRss: Figure;
+  /** Archive (link → record) ÷ naive copy (link → upload done), run by run. */
+  naiveRatio: Figure;
+  /** archive.partSizeMiB of the passes: undefined when they ran at the archiver's defaults. */
+  passPartSizeMiB: number | undefined;
   peakRss: Figure;
   peakRssSmall: Figure;
   /** V8 heap (heapTotal) and array buffers at each pass's highest sampled RSS: what a peak is made of. */
@@ -48,8 +60,12 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
   const { bigBytes, smallBigBytes } = options.sizes;
   const big = sim.addFleet({ name: 'big', instances: 1, replicas: 1, days: 1, bytes: bigBytes });
   const small = sim.addFleet({ name: 'big-small', instances: 1, replicas: 1, days: 1, bytes: smallBigBytes });
-  const partSizeMiB = options.partSizeMiB ?? Number(archiverDefault(ctx.root, 'archive', 'partSizeMiB'));
-  if (!Number.isInteger(partSizeMiB)) throw new Error('big file: no archive.partSizeMiB in config/default.yaml; pass --part-size');
+  // The passes run at the archiver's defaults unless --part-size says otherwise; the raw baselines use the same part size.
+  const passPartSizeMiB = options.partSizeMiB;
+  if (passPartSizeMiB === undefined && !['null', 'unset'].includes(archiverDefault(ctx.root, 'archive', 'partSizeMiB'))) {
+    throw new Error('big file: config/default.yaml has an archive.partSizeMiB other than null; the raw baselines assume the 8 MiB default');
+  }
+  const partSizeMiB = passPartSizeMiB ?? ARCHIVE_DEFAULTS.partSizeMiB;
   const partSize = partSizeMiB * MiB;
   const bigLog = big.logs[0]!;
   const bigInstance = big.instances[0]!;
@@ -78,6 +94,9 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
   const cpu: number[] = [];
   const eld: number[] = [];
   const passes: PassResult[] = [];
+  const naive: number[] = [];
+  const naiveRss: number[] = [];
+  const naiveRatio: number[] = [];
   for (let rep = 1; rep <= options.runs; rep++) {
     ctx.progress(`big file ${rep}/${options.runs}: raw download`);
     const link = await dcs.getDownloadLink(bigInstance.id, bigLog.id);
@@ -110,26 +129,51 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
     });
     const pipeMiBps = piped.bytes / MiB / (piped.ms / 1000);
 
-    ctx.progress(`big file ${rep}/${options.runs}: archive pass`);
-    const pass = await runArchiver(setup, {
-      label: `big-file ${rep}`,
-      instances: [bigInstance.id],
-      prefix: `${ctx.runPrefix}big/${rep}/`,
-      concurrency: ARCHIVE_DEFAULTS.concurrency,
-      partSizeMiB,
-    });
+    const naiveCopy = async () => {
+      ctx.progress(`big file ${rep}/${options.runs}: naive copy (link call, GET, lib-storage Upload of 8 MiB parts, queueSize 4)`);
+      const result = await runWorker(ctx.root, 'naive-copy.mjs', [JSON.stringify({ ...job, key: `${ctx.runPrefix}baseline/naive-${rep}`, dcs: { endpoint: sim.sim.endpoint, projectId: sim.projectId, instanceId: bigInstance.id, logId: bigLog.id } })], {
+        HUAWEICLOUD_SDK_AK: sim.ak,
+        HUAWEICLOUD_SDK_SK: sim.sk,
+        AWS_ACCESS_KEY_ID: setup.bucket.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: setup.bucket.secretAccessKey,
+      });
+      if (result.maxRssBytes === undefined) throw new Error('the naive copy reported no peak RSS');
+      return result;
+    };
+    const archivePass = () => {
+      ctx.progress(`big file ${rep}/${options.runs}: archive pass${passPartSizeMiB ? ` (${passPartSizeMiB} MiB parts)` : ' (defaults)'}`);
+      return runArchiver(setup, {
+        label: `big-file ${rep}`,
+        instances: [bigInstance.id],
+        prefix: `${ctx.runPrefix}big/${rep}/`,
+        ...(passPartSizeMiB ? { partSizeMiB: passPartSizeMiB } : {}),
+      });
+    };
+    // Alternated, the order swapped every run: a machine that slows down favours neither.
+    let naiveRun: Awaited<ReturnType<typeof naiveCopy>>;
+    let pass: PassResult;
+    if (rep % 2 === 1) {
+      naiveRun = await naiveCopy();
+      pass = await archivePass();
+    } else {
+      pass = await archivePass();
+      naiveRun = await naiveCopy();
+    }
     if (pass.archived !== 1 || pass.bytes !== bigBytes) throw new Error(`big-file pass archived ${pass.archived} file(s), ${pass.bytes} bytes`);
     ctx.progress(`big file ${rep}/${options.runs}: archive pass (small file)`);
     const smallPass = await runArchiver(setup, {
       label: `big-file-small ${rep}`,
       instances: [small.instances[0]!.id],
       prefix: `${ctx.runPrefix}big-small/${rep}/`,
-      concurrency: ARCHIVE_DEFAULTS.concurrency,
-      partSizeMiB,
+      ...(passPartSizeMiB ? { partSizeMiB: passPartSizeMiB } : {}),
     });
     passes.push(pass, smallPass);
 
     const mibps = bigBytes / MiB / (pass.fileMs[0]! / 1000);
+    const naiveMiBps = naiveRun.bytes / MiB / (naiveRun.ms / 1000);
+    naive.push(naiveMiBps);
+    naiveRss.push(naiveRun.maxRssBytes!);
+    naiveRatio.push(mibps / naiveMiBps);
     download.push(dl);
     upload.push(ul);
     archive.push(mibps);
@@ -151,8 +195,12 @@ export async function bigFile(ctx: BenchContext): Promise<BigFileResult> {
   return {
     bytes: bigBytes,
     partSizeMiB,
+    passPartSizeMiB,
     smallBytes: smallBigBytes,
     concurrency: ARCHIVE_DEFAULTS.concurrency,
+    naiveMiBps: figure(naive, 'MiB/s'),
+    naivePeakRss: figure(naiveRss, 'bytes'),
+    naiveRatio: figure(naiveRatio, 'x'),
     downloadMiBps: figure(download, 'MiB/s'),
     uploadMiBps: figure(upload, 'MiB/s'),
     archiveMiBps: figure(archive, 'MiB/s'),

@@ -462,10 +462,10 @@ describe('the Kubernetes manifests', () => {
     }
   });
 
-  it('size every container’s memory from the README’s bound at the ConfigMap’s concurrency and part size, with limits at least the requests', () => {
-    const archive = archiverConfig().archive as { concurrency: number; partSizeMiB: number };
-    // README "Memory": concurrency x 3 parts x partSizeMiB, plus about 130 MiB of runtime.
-    const bound = (archive.concurrency * 3 * archive.partSizeMiB + 130) * 2 ** 20;
+  it('size every container’s memory from the README’s bound at the ConfigMap’s memory budget, with limits at least the requests', () => {
+    const archive = archiverConfig().archive as { memoryMiB: number };
+    // README "Memory": the part buffers' budget, plus about 130 MiB of runtime.
+    const bound = (archive.memoryMiB + 130) * 2 ** 20;
     for (const { where, container } of containers()) {
       const { requests = {}, limits = {} } = container.resources ?? {};
       for (const resource of ['cpu', 'memory']) {
