@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { objectSettingsOf } from '../config/destination.js';
 import type { Config, InstanceRef, ProjectConfig } from '../config/schema.js';
 import { createDcsClient, type DcsEvent } from '../dcs/client.js';
 import type { DcsAuth } from '../dcs/http.js';
@@ -188,6 +189,7 @@ export function createStore(config: Config, { createRoot = true }: { createRoot?
     maxSockets: config.archive.concurrency * 2,
     timeouts: { connectMs: config.destination.timeouts.connectSeconds * 1000, requestMs: config.destination.timeouts.requestSeconds * 1000 },
     onBodyRead: youngCollectionEvery(config.archive.partSizeMiB * 1024 * 1024),
+    objects: objectSettingsOf(config.destination),
   });
 }
 

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { ArchiveError, describeFailure, errorMessage, type FailureInfo } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { createBook } from '../records/book.js';
+import { settingsProbeKey } from '../records/layout.js';
 import { buildRunReport, type InstanceReport, type RunReport } from '../records/run-report.js';
 import type { RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
@@ -97,7 +98,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     );
     // Before the bucket is touched: without discovery, a mistyped --instance costs no request.
     const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
-    await checkStore(deps.store, scope.hard, onEvent);
+    await checkStore(deps.store, scope.hard, onEvent, dryRun ? undefined : settingsProbeKey(runId));
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
     instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
   } catch (error) {
@@ -132,11 +133,11 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
   return report;
 }
 
-/** A destination that cannot be used at the start of a pass is fatal for it, whatever the cause. */
-async function checkStore(store: BucketStore, signal: AbortSignal, onEvent: EventSink): Promise<void> {
+/** A destination that cannot be used at the start of a pass is fatal for it, whatever the cause. No `probeKey` (a dry run): no probe objects. */
+async function checkStore(store: BucketStore, signal: AbortSignal, onEvent: EventSink, probeKey: string | undefined): Promise<void> {
   onEvent({ type: 'store-check-started', location: store.location, ...(store.checkDeadlineMs === undefined ? {} : { deadlineMs: store.checkDeadlineMs }) });
   try {
-    await store.check(signal);
+    await store.check(signal, probeKey === undefined ? {} : { probeKey });
   } catch (error) {
     if (error instanceof ArchiveError && error.kind === 'fatal') throw error;
     const code = error instanceof ArchiveError ? error.code : 'unreachable';

@@ -249,6 +249,7 @@ export function recordOf(file: PlannedFile, transferred: Transferred, ctx: Recor
     archivedAt: ctx.archivedAt.toISOString(),
     runId: ctx.runId,
     knownLogIds: file.knownLogIds,
+    ...transferred.storage,
   };
 }
 

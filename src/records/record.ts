@@ -1,4 +1,5 @@
 /** What the bucket holds about each archived file: the record, the manifest and the run report. */
+import type { ObjectStorage } from '../store/object-settings.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -38,6 +39,13 @@ export interface ArchiveRecord {
    * (re-collections). Remembered so they are not probed again on every pass.
    */
   knownLogIds: string[];
+  /** The object's storage class, when destination.storageClass set one. */
+  storageClass?: ObjectStorage['storageClass'];
+  /** The object's server-side encryption (and KMS key id), when destination.serverSideEncryption set one. */
+  serverSideEncryption?: ObjectStorage['serverSideEncryption'];
+  kmsKeyId?: ObjectStorage['kmsKeyId'];
+  /** The object's Object Lock mode and retain-until date, when destination.objectLock set one. */
+  objectLock?: ObjectStorage['objectLock'];
 }
 
 export interface Manifest {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { TaskPool } from '../task-pool.js';
 import type { PartReader } from './parts.js';
+import { contentMd5, type Creation } from './s3-object-settings.js';
 
 /**
  * One object from `reader`: a single PUT when it fits in one part, else a multipart upload with
@@ -21,7 +22,7 @@ export async function sendInParts(
   sizes: { partSize: number; queueSize: number },
   reader: PartReader,
   target: { Bucket: string; Key: string },
-  contentType: string | undefined,
+  creation: Creation,
   partSignal: AbortSignal,
   onPartFailure: (error: unknown) => void,
   multipart: { uploadId: string | undefined },
@@ -30,11 +31,12 @@ export async function sendInParts(
   const head = await reader.take(partSize);
   if (!(await reader.more())) {
     const whole = head.length === 1 ? head[0]! : Buffer.concat(head);
-    const put = await client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, ContentType: contentType }), { abortSignal: partSignal });
+    const md5 = creation.md5 ? { ContentMD5: contentMd5(whole) } : {};
+    const put = await client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, ...creation.params, ...md5 }), { abortSignal: partSignal });
     return put.ETag;
   }
   // Not cancellable: a cancelled CreateMultipartUpload could create an upload whose id we never learn.
-  const created = await client.send(new CreateMultipartUploadCommand({ ...target, ContentType: contentType }));
+  const created = await client.send(new CreateMultipartUploadCommand({ ...target, ...creation.params }));
   if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
   const uploadId = created.UploadId;
   multipart.uploadId = uploadId;
@@ -44,7 +46,9 @@ export async function sendInParts(
   const parts = new TaskPool(queueSize, onPartFailure);
   const send = (partNumber: number, buffer: Buffer, length: number) =>
     parts.add(async () => {
-      const part = new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
+      const body = buffer.subarray(0, length);
+      const md5 = creation.md5 ? { ContentMD5: contentMd5(body) } : {};
+      const part = new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: length, ...md5 });
       const answer = await client.send(part, { abortSignal: partSignal });
       completed.push({ PartNumber: partNumber, ETag: answer.ETag });
       free.push(buffer);

@@ -6,6 +6,7 @@ import { ArchiveError, describeFailure, failureKind } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { PlannedFile } from '../plan/planner.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
+import type { ObjectStorage } from '../store/object-settings.js';
 import type { BucketStore } from '../store/store.js';
 import { openDownload, type DownloadOptions } from './download.js';
 import { Meter } from './meter.js';
@@ -22,6 +23,8 @@ export interface Transferred {
   sha256: string;
   /** The store's version token of the object, when its answer gave one. */
   version?: string;
+  /** The object's storage class, encryption and lock, as written. */
+  storage?: ObjectStorage;
 }
 
 export interface TransferDeps {
@@ -66,6 +69,8 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
   const body = chain(download.body, meter, ctx.compression);
   const written = await deps.store.upload(file.key, body, {
     contentType: ctx.compression === 'gzip' ? 'application/gzip' : 'text/plain; charset=utf-8',
+    // So bucket lifecycle rules can select by instance or day (written only when tagging is configured).
+    tags: { 'dcs-instance': ctx.instanceId, 'dcs-date': file.log.date },
     signal: deps.signal,
   });
   // The meter raises on a short body before the stream ends, so the upload is aborted; this
@@ -73,7 +78,13 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
   if (download.contentLength !== undefined && meter.bytes !== download.contentLength) {
     throw new ArchiveError('download', 'retryable', 'truncated', `read ${meter.bytes} of ${download.contentLength} bytes`);
   }
-  return { bytes: meter.bytes, storedBytes: written.bytes, sha256: meter.sha256(), ...(written.version ? { version: written.version } : {}) };
+  return {
+    bytes: meter.bytes,
+    storedBytes: written.bytes,
+    sha256: meter.sha256(),
+    ...(written.version ? { version: written.version } : {}),
+    ...(written.storage ? { storage: written.storage } : {}),
+  };
 }
 
 /** source → meter (→ gzip) as one readable; an error anywhere destroys the tail with it. */
