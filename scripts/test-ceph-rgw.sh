@@ -5,6 +5,10 @@
 #
 #   bash scripts/test-ceph-rgw.sh                 # needs dist/ (npm run build) for the e2e tier
 #   bash scripts/test-ceph-rgw.sh --keep DIR      # leave the cluster's logs in DIR
+#
+# S3_TEST_STORAGE_SETTINGS=required tells the storage-setting tests (storage class, encryption,
+# tags, Object Lock) that this server must support them: they run, and fail if it does not,
+# rather than skip as they do against a server without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +35,7 @@ echo "test-ceph-rgw: cluster up in $((SECONDS - started)) s"
 # shellcheck disable=SC1091
 source "$dir/env"
 export AWS_EC2_METADATA_DISABLED=true
+export S3_TEST_STORAGE_SETTINGS=required
 
 npx vitest run --project contract test/contract/s3-store.test.ts
 npx vitest run --project e2e
