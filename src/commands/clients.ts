@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { objectSettingsOf } from '../config/destination.js';
 import type { Config, InstanceRef, ProjectConfig } from '../config/schema.js';
 import { createDcsClient, type DcsEvent } from '../dcs/client.js';
 import type { DcsAuth } from '../dcs/http.js';
@@ -187,6 +188,7 @@ export function createStore(config: Config, { createRoot = true }: { createRoot?
     memoryBytes: config.archive.memoryMiB * 1024 * 1024,
     maxSockets: config.archive.concurrency * 2,
     timeouts: { connectMs: config.destination.timeouts.connectSeconds * 1000, requestMs: config.destination.timeouts.requestSeconds * 1000 },
+    objects: objectSettingsOf(config.destination),
   });
 }
 

@@ -41,6 +41,7 @@ export const verifyCommand: Command = {
         fix,
         olderThanMs: olderThanMinutes * 60_000,
         retentionDays: config.destination.retentionDays,
+        objectLock: config.destination.objectLock,
         now: () => new Date(),
         onFinding: (finding) => logFinding(logger, finding),
         signal: stop.signal,
@@ -111,7 +112,7 @@ function logFinding(logger: Logger, finding: Finding): void {
 const AGAIN = '; to have the next pass archive it again (while DCS still keeps the file, 7 days), delete the record';
 
 /** Problems with the archived data itself, rather than with its bookkeeping. */
-const SERIOUS = new Set<string>(['missing-object', 'size-mismatch', 'hash-mismatch', 'unreadable-record', 'misplaced-record', 'check-failed']);
+const SERIOUS = new Set<string>(['missing-object', 'size-mismatch', 'hash-mismatch', 'unreadable-record', 'misplaced-record', 'check-failed', 'lock-missing', 'lock-short']);
 
 function messageOf(f: Finding & { record?: string; expected?: unknown; actual?: unknown; fields?: string[]; initiated?: string; detail?: string; entries?: number }): string {
   switch (f.kind) {
@@ -141,6 +142,10 @@ function messageOf(f: Finding & { record?: string; expected?: unknown; actual?: 
       return `orphaned multipart upload of ${f.key || '(unknown key)'}, started ${f.initiated}`;
     case 'check-failed':
       return `could not check ${f.key || 'the bucket'}: ${f.detail}`;
+    case 'lock-missing':
+      return `object not locked: ${f.key}, named by ${f.record}, has no Object Lock retention (destination.objectLock wants it ${f.expected}); the bucket cannot lock it afterwards by itself: set its retention with an S3 client`;
+    case 'lock-short':
+      return `object locked too briefly: ${f.key}, named by ${f.record}, is ${f.actual}; destination.objectLock wants it ${f.expected}`;
     case 'fixed-manifest':
       return `rebuilt manifest ${f.key} from the records (${f.entries} entries)`;
     case 'fixed-orphaned-upload':

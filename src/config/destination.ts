@@ -1,3 +1,5 @@
+import type { ObjectSettings } from '../store/object-settings.js';
+
 /** Where the archive goes, parsed once from `destination.url` (a schema transform). */
 export type Destination =
   | { kind: 's3'; bucket: string; prefix: string }
@@ -32,4 +34,48 @@ function normalisePrefix(prefix: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(prefix) || prefix.split('/').includes('..') || prefix.includes('//')) return undefined;
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/** Tags the archiver puts on every log object when `destination.tags` is set (a mapping, even empty). */
+export const FIXED_OBJECT_TAGS = ['dcs-instance', 'dcs-date'] as const;
+
+/** `destination`'s object settings as validated by the schema. */
+export interface StorageSettingsInput {
+  url: Destination;
+  storageClass: string | null;
+  serverSideEncryption: 'none' | 'AES256' | 'aws:kms';
+  kmsKeyId: string | null;
+  tags: Record<string, string> | null;
+  objectLock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number } | null;
+}
+
+/** What the object settings cannot be combined with, each told by its key. */
+export function storageSettingProblems(destination: StorageSettingsInput, problem: (key: string, input: unknown, message: string) => void): void {
+  if (destination.url.kind === 'file') {
+    const settings: Array<[string, unknown]> = [
+      ['storageClass', destination.storageClass],
+      ['serverSideEncryption', destination.serverSideEncryption === 'none' ? null : destination.serverSideEncryption],
+      ['kmsKeyId', destination.kmsKeyId],
+      ['tags', destination.tags],
+      ['objectLock', destination.objectLock],
+    ];
+    for (const [key, value] of settings) {
+      if (value !== null) problem(key, value, 'unset with a file:// destination: storage classes, encryption, tags and Object Lock are S3 settings');
+    }
+  }
+  if (destination.kmsKeyId !== null && destination.serverSideEncryption !== 'aws:kms') {
+    problem('kmsKeyId', destination.kmsKeyId, 'null unless destination.serverSideEncryption is aws:kms');
+  }
+}
+
+/** The store's view of them. */
+export function objectSettingsOf(destination: StorageSettingsInput): ObjectSettings {
+  const encryption = destination.serverSideEncryption;
+  return {
+    ...(destination.storageClass === null ? {} : { storageClass: destination.storageClass }),
+    ...(encryption === 'AES256' ? { encryption: { algorithm: 'AES256' } } : {}),
+    ...(encryption === 'aws:kms' ? { encryption: { algorithm: 'aws:kms', ...(destination.kmsKeyId ? { kmsKeyId: destination.kmsKeyId } : {}) } } : {}),
+    ...(destination.tags === null ? {} : { tags: destination.tags }),
+    ...(destination.objectLock === null ? {} : { objectLock: destination.objectLock }),
+  };
 }

@@ -1,6 +1,6 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { parseDestinationUrl } from './destination.js';
+import { FIXED_OBJECT_TAGS, parseDestinationUrl, storageSettingProblems } from './destination.js';
 import { isRegionTimeZone, timeZoneAllowed } from './time-zone.js';
 
 /**
@@ -123,6 +123,25 @@ const cron = z.string().superRefine((expression, ctx) => {
   }
 });
 
+/**
+ * S3 object tags (OBS has the same limits): ten per object, of which the archiver takes two
+ * (FIXED_OBJECT_TAGS), so lifecycle rules can select by instance or date.
+ */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const objectTagsSchema = z
+  .record(
+    z
+      .string()
+      .regex(TAG_TEXT, 'a tag key of letters, digits, spaces and _ . : / = + - @')
+      .min(1, 'a tag key of 1 to 128 characters')
+      .max(128, 'a tag key of 1 to 128 characters')
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), 'a tag key not starting with aws: (reserved)')
+      .refine((key) => !(FIXED_OBJECT_TAGS as readonly string[]).includes(key), `a tag key other than ${FIXED_OBJECT_TAGS.join(' and ')} (the archiver sets them)`),
+    z.string({ error: 'a tag value of up to 256 characters' }).max(256, 'a tag value of up to 256 characters').regex(TAG_TEXT, 'a tag value of letters, digits, spaces and _ . : / = + - @'),
+    { error: (issue) => (issue.code === 'invalid_type' ? 'a mapping of tag keys to values' : undefined) },
+  )
+  .refine((tags) => Object.keys(tags).length <= 10 - FIXED_OBJECT_TAGS.length, `at most ${10 - FIXED_OBJECT_TAGS.length} tags (S3 allows 10 per object; the archiver adds ${FIXED_OBJECT_TAGS.join(' and ')})`);
+
 /** Parsed here, once: the rest of the program gets `{kind, bucket, prefix}` or `{kind, root}`. */
 const destinationUrl = z.string({ error: 's3://bucket/prefix/ or file:///path/' }).transform((url, ctx) => {
   const destination = parseDestinationUrl(url);
@@ -195,6 +214,16 @@ export const configSchema = section({
        * DCS's own 7: a file DCS still lists must never have expired, or it would be archived again.
        */
       retentionDays: z.number().int().min(8).max(36_500).nullable().default(null),
+      /** Log objects only: records, manifests and run reports are read every pass. */
+      storageClass: z
+        .string()
+        .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a storage class name in capitals, e.g. STANDARD_IA or GLACIER_IR (AWS S3), WARM or COLD (Huawei OBS)')
+        .nullable()
+        .default(null),
+      serverSideEncryption: z.enum(['none', 'AES256', 'aws:kms'], { error: 'none, AES256 or aws:kms' }).default('none'),
+      kmsKeyId: z.string().regex(/^[\x21-\x7e]{1,2048}$/, 'a KMS key id, alias or ARN (printable, no spaces)').nullable().default(null),
+      tags: objectTagsSchema.nullable().default(null),
+      objectLock: section({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { error: 'GOVERNANCE or COMPLIANCE' }), days: integer(1, 36_500) }).nullable().default(null),
     }),
   schedule: section({
       cron: cron.default('17 3 * * *'),
@@ -226,7 +255,10 @@ export const configSchema = section({
     .prefault({}),
 })
   .superRefine(plainHttpProblems, { when: validAt(['dcs', 'endpoint'], ['dcs', 'allowHttp'], ['projects']) })
-  .superRefine(duplicateProblems, { when: validAt(['dcs', 'projectId'], ['instances'], ['projects']) });
+  .superRefine(duplicateProblems, { when: validAt(['dcs', 'projectId'], ['instances'], ['projects']) })
+  .superRefine((config, ctx) => storageSettingProblems(config.destination, (key, input, message) => addProblem(ctx, ['destination', key], input, message)), {
+    when: validAt(['destination']),
+  });
 
 /**
  * A refinement of the whole config runs whenever the keys it reads are valid (zod skips it

@@ -2,12 +2,16 @@ import { ArchiveError, errorMessage } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { BucketStore } from '../store/store.js';
 
-/** A destination that cannot be used at the start of a pass is fatal for it, whatever the cause. */
-export async function checkDestination(store: BucketStore, signal: AbortSignal, onEvent: EventSink): Promise<void> {
+/**
+ * A destination that cannot be used at the start of a pass is fatal for it, whatever the cause.
+ * `probeKey` (none in a dry run, which writes nothing) names the tiny object that proves the
+ * storage settings.
+ */
+export async function checkDestination(store: BucketStore, signal: AbortSignal, onEvent: EventSink, probeKey?: string): Promise<void> {
   onEvent({ type: 'store-check-started', location: store.location, ...(store.checkDeadlineMs === undefined ? {} : { deadlineMs: store.checkDeadlineMs }) });
   let ok = false;
   try {
-    await store.check(signal);
+    await store.check(signal, probeKey === undefined ? {} : { probeKey });
     ok = true;
   } catch (error) {
     if (error instanceof ArchiveError && error.kind === 'fatal') throw error;

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { describeFailure, type FailureInfo } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { createBook } from '../records/book.js';
+import { settingsProbeKey } from '../records/layout.js';
 import { buildRunReport, type InstanceReport, type RunReport } from '../records/run-report.js';
 import type { RetryPolicy } from '../retry.js';
 import type { BucketStore } from '../store/store.js';
@@ -98,7 +99,7 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     );
     // Before the bucket is touched: without discovery, a mistyped --instance costs no request.
     const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
-    await checkDestination(deps.store, scope.hard, onEvent);
+    await checkDestination(deps.store, scope.hard, onEvent, dryRun ? undefined : settingsProbeKey(runId));
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
     instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
   } catch (error) {

@@ -256,6 +256,7 @@ export function recordOf(file: PlannedFile, transferred: Transferred, ctx: Recor
     runId: ctx.runId,
     knownLogIds: file.knownLogIds,
     events: transferred.events,
+    ...transferred.storage,
   };
 }
 

@@ -25,6 +25,14 @@ export function runReportKey(runId: string): string {
   return `${RUNS_PREFIX}${safeSegment(runId)}.json`;
 }
 
+/**
+ * Where a pass's start check writes (and at once removes) the tiny objects that prove the bucket
+ * honours the destination's object settings: beside the run report, never a record or a log.
+ */
+export function settingsProbeKey(runId: string): string {
+  return `${RUNS_PREFIX}${safeSegment(runId)}.probe`;
+}
+
 /** The manifest key of an instance's key segment (as it appears in `records/{segment}/`). */
 export function manifestKeyOfSegment(segment: string): string {
   return `${MANIFESTS_PREFIX}${segment}.json`;

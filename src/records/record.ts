@@ -1,6 +1,7 @@
 /** What the bucket holds about each archived file: the record, the manifest and the run report. */
 import { EVENT_KINDS } from '../redis-log/events.js';
 import type { EventCounts } from '../redis-log/tally.js';
+import type { ObjectStorage } from '../store/object-settings.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -46,6 +47,13 @@ export interface ArchiveRecord {
    * for those the object has to be read.
    */
   events?: EventCounts;
+  /** The object's storage class, when destination.storageClass set one. */
+  storageClass?: ObjectStorage['storageClass'];
+  /** The object's server-side encryption (and KMS key id), when destination.serverSideEncryption set one. */
+  serverSideEncryption?: ObjectStorage['serverSideEncryption'];
+  kmsKeyId?: ObjectStorage['kmsKeyId'];
+  /** The object's Object Lock mode and retain-until date, when destination.objectLock set one. */
+  objectLock?: ObjectStorage['objectLock'];
 }
 
 export interface Manifest {

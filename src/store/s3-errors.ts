@@ -156,3 +156,20 @@ function redact(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) if (secret) result = result.split(secret).join('[redacted]');
   return result;
 }
+
+/** A missing object is an answer, not a failure, wherever the store reads one. */
+export function isMissingObject(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // HEAD answers carry no error code: a 404 there is "NotFound". NoSuchBucket stays an error.
+  return name === 'NoSuchKey' || (name === 'NotFound' && $metadata?.httpStatusCode === 404);
+}
+
+/** The endpoint as messages may name it: scheme and host, never credentials. */
+export function originOf(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${url.host}`; // `host` has no user:password
+  } catch {
+    return '(invalid endpoint)';
+  }
+}

@@ -4,12 +4,12 @@ import {
   PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
-  type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ArchiveError } from '../errors.js';
 import { TaskPool } from '../task-pool.js';
 import type { PartBudget } from './part-budget.js';
+import { contentMd5, type Creation } from './s3-object-settings.js';
 import type { ByteSource } from './store.js';
 
 const MiB = 1024 * 1024;
@@ -39,7 +39,8 @@ export async function sendInParts(
   budget: PartBudget,
   basePartSize: number,
   source: ByteSource,
-  creation: CreateMultipartUploadCommandInput & { Bucket: string; Key: string },
+  object: { Bucket: string; Key: string },
+  creation: Creation,
   partSignal: AbortSignal,
   onPartFailure: (error: unknown) => void,
   multipart: { uploadId: string | undefined },
@@ -50,15 +51,16 @@ export async function sendInParts(
     const first = await lease.take(source.size !== undefined && source.size < partSize ? source.size : partSize, partSignal);
     const length = await source.fill(first);
     if (length < first.length || !(await source.more())) {
-      const put = await client.send(new PutObjectCommand({ ...creation, Body: first.subarray(0, length), ContentLength: length }), { abortSignal: partSignal });
+      const body = first.subarray(0, length);
+      const put = await client.send(new PutObjectCommand({ ...object, Body: body, ContentLength: length, ...creation.params, ...md5Of(creation, body) }), { abortSignal: partSignal });
       return put.ETag;
     }
     // Not cancellable: a cancelled CreateMultipartUpload could create an upload whose id we never learn.
-    const created = await client.send(new CreateMultipartUploadCommand(creation));
+    const created = await client.send(new CreateMultipartUploadCommand({ ...object, ...creation.params }));
     if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
     const uploadId = created.UploadId;
     multipart.uploadId = uploadId;
-    const target = { Bucket: creation.Bucket, Key: creation.Key, UploadId: uploadId };
+    const target = { ...object, UploadId: uploadId };
 
     const completed: CompletedPart[] = [];
     // The budget bounds the parts in flight: a part starts once its buffer is granted and filled.
@@ -66,7 +68,8 @@ export async function sendInParts(
     const send = (partNumber: number, buffer: Buffer, bytes: number) =>
       parts.add(async () => {
         try {
-          const part = new UploadPartCommand({ ...target, PartNumber: partNumber, Body: buffer.subarray(0, bytes), ContentLength: bytes });
+          const body = buffer.subarray(0, bytes);
+          const part = new UploadPartCommand({ ...target, PartNumber: partNumber, Body: body, ContentLength: bytes, ...md5Of(creation, body) });
           const answer = await client.send(part, { abortSignal: partSignal });
           completed.push({ PartNumber: partNumber, ETag: answer.ETag });
         } finally {
@@ -93,4 +96,8 @@ export async function sendInParts(
   } finally {
     lease.close();
   }
+}
+
+function md5Of(creation: Creation, body: Uint8Array): { ContentMD5?: string } {
+  return creation.md5 ? { ContentMD5: contentMd5(body) } : {};
 }

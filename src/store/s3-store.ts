@@ -16,7 +16,9 @@ import { sendInParts } from './s3-parts.js';
 import { AbortedError, ArchiveError, errorMessage, failureKind, isArchiveError } from '../errors.js';
 import { assertSafeKey, assertSafePrefix, normalizeBasePrefix } from './key-safety.js';
 import { checkDeadlineMs, checkWithin, DEFAULT_STORE_TIMEOUTS, type StoreTimeouts } from './check-deadline.js';
-import { classifyS3Error, type S3ErrorContext } from './s3-errors.js';
+import { classifyS3Error, isMissingObject, originOf, type S3ErrorContext } from './s3-errors.js';
+import type { ObjectSettings } from './object-settings.js';
+import { checkObjectSettings, logObjectCreation, smallObjectParams, storageOfHead } from './s3-object-settings.js';
 import type { BucketStore, ByteSource, PendingUpload, StoredObject } from './store.js';
 
 export { createS3Client } from './s3-client.js';
@@ -46,6 +48,10 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** Connect and idle (per request) timeouts of the client the store builds; 10 s / 60 s by default. */
   timeouts?: StoreTimeouts;
+  /** Storage class, encryption, tags and Object Lock of the objects written; none by default. */
+  objects?: ObjectSettings;
+  /** The clock retain-until dates are counted from. */
+  now?: () => Date;
   /** Keys per listing request (default and S3's maximum: 1000); small values exercise paging in tests. */
   listPageSize?: number;
   /**
@@ -73,6 +79,8 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     (value): value is string => Boolean(value),
   );
   const deadlineMs = checkDeadlineMs(options.timeouts ?? DEFAULT_STORE_TIMEOUTS);
+  const objects = options.objects ?? {};
+  const now = options.now ?? (() => new Date());
   const ownsClient = options.client === undefined;
   const client = options.client ?? createS3Client(options);
 
@@ -137,18 +145,15 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     }
   }
 
-  /**
-   * Everything an object is created with, for its single PUT and for its multipart upload alike:
-   * the one place to add headers an object carries (storage class, encryption, tags, retention).
-   */
-  const objectParams = (fullKey: string, contentType: string | undefined) => ({ Bucket: bucket, Key: fullKey, ContentType: contentType });
+  // Everything an object is created with (storage class, encryption, tags, retention) comes from
+  // s3-object-settings.ts: logObjectCreation for log objects, smallObjectParams for the rest.
 
   const location = `s3://${bucket}/${base}${endpointOrigin ? ` at ${endpointOrigin}` : ''}`;
   const store: BucketStore = {
     location,
     checkDeadlineMs: deadlineMs,
 
-    async check(signal) {
+    async check(signal, checkOptions = {}) {
       // A one-key listing rather than HeadBucket: a HEAD answer has no body, so it cannot tell
       // a bad key id from a bad signature from a missing permission. Bounded as a whole: the
       // SDK's own attempts would each wait out the idle timeout.
@@ -156,13 +161,17 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
         location,
         deadlineMs,
         signal,
-        (bounded) => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 1 }), { abortSignal: bounded }),
+        async (bounded) => {
+          await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 1 }), { abortSignal: bounded });
+          const probeKey = checkOptions.probeKey === undefined ? undefined : base + checkOptions.probeKey;
+          await checkObjectSettings({ client, bucket, location, settings: objects, signal: bounded, fail: (error, operation, key) => fail(error, operation, key, signal), ...(probeKey ? { probeKey } : {}) });
+        },
         (error) => fail(error, 'check', base, signal),
       );
     },
 
     async upload(key, body, uploadOptions = {}) {
-      const { signal, contentType } = uploadOptions;
+      const { signal, contentType, tags } = uploadOptions;
       try {
         assertSafeKey(key);
         if (signal?.aborted) throw new AbortedError('upload stopped before it began');
@@ -219,8 +228,9 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
 
       const multipart = { uploadId: undefined as string | undefined };
       try {
-        const etag = await sendInParts(client, budget, partSize, counted, objectParams(fullKey, contentType), parts.signal, onPartFailure, multipart);
-        return { bytes, ...(etag ? { version: etag } : {}) };
+        const creation = logObjectCreation(objects, contentType, tags, now());
+        const etag = await sendInParts(client, budget, partSize, counted, { Bucket: bucket, Key: fullKey }, creation, parts.signal, onPartFailure, multipart);
+        return { bytes, ...(etag ? { version: etag } : {}), storage: creation.storage };
       } catch (error) {
         stopping = true;
         source.destroy();
@@ -245,7 +255,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       const answer = await send('put', base + key, putOptions.signal, () =>
         client.send(
-          new PutObjectCommand({ ...objectParams(base + key, putOptions.contentType), Body: bytes, ContentLength: bytes.length }),
+          new PutObjectCommand({ Bucket: bucket, Key: base + key, Body: bytes, ContentLength: bytes.length, ContentType: putOptions.contentType, ...smallObjectParams(objects) }),
           { abortSignal: putOptions.signal },
         ),
       );
@@ -292,7 +302,8 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
       return send('head', base + key, signal, async () => {
         try {
           const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal });
-          return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0), ...(response.ETag ? { version: response.ETag } : {}) };
+          const storage = storageOfHead(response);
+          return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0), ...(response.ETag ? { version: response.ETag } : {}), ...(storage ? { storage } : {}) };
         } catch (error) {
           if (isMissingObject(error)) return undefined;
           throw error;
@@ -360,21 +371,6 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     },
   };
   return store;
-}
-
-function isMissingObject(error: unknown): boolean {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  // HEAD answers carry no error code: a 404 there is "NotFound". NoSuchBucket stays an error.
-  return name === 'NoSuchKey' || (name === 'NotFound' && $metadata?.httpStatusCode === 404);
-}
-
-function originOf(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    return `${url.protocol}//${url.host}`; // `host` has no user:password
-  } catch {
-    return '(invalid endpoint)';
-  }
 }
 
 function withCleanupFailure(failure: unknown, cleanupError: unknown): Error {

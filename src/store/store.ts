@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ObjectStorage } from './object-settings.js';
 
 /** One object in the bucket, keys relative to the destination prefix. */
 export interface StoredObject {
@@ -11,6 +12,8 @@ export interface StoredObject {
    * has one. Compared for equality only: its format differs between stores.
    */
   version?: string;
+  /** From a HEAD (never a listing): the storage class, encryption and lock it shows, if any. */
+  storage?: ObjectStorage;
 }
 
 /**
@@ -21,6 +24,8 @@ export interface StoredObject {
 export interface Written {
   bytes: number;
   version?: string;
+  /** A log object's storage class, encryption and lock, as written (destination settings). */
+  storage?: ObjectStorage;
 }
 
 /**
@@ -62,19 +67,23 @@ export interface BucketStore {
   /** Where the objects go, without credentials, e.g. `s3://team-logs/dcs-runlogs/`. */
   readonly location: string;
   /**
-   * Confirms the destination exists and is reachable (fatal error otherwise). No writes. Gives up
-   * after `checkDeadlineMs` (a fatal `timeout`), so a store that never answers cannot hang a pass.
+   * Confirms the destination exists and is reachable (fatal error otherwise), and that it honours
+   * the configured object settings (a fatal `unsupported-setting` naming the one it does not). No
+   * writes, except tiny probe objects at `probeKey` (removed at once) when settings need proving
+   * and the caller gives one. Gives up after `checkDeadlineMs` (a fatal `timeout`), so a store
+   * that never answers cannot hang a pass.
    */
-  check(signal?: AbortSignal): Promise<void>;
+  check(signal?: AbortSignal, options?: { probeKey?: string }): Promise<void>;
   /** The bound on `check`, when the store has one. */
   readonly checkDeadlineMs?: number;
   /**
    * Streams `body` to `key` (multipart above one part). On any failure, or when `signal` aborts,
    * the partial upload is aborted, nothing is left at `key` by this call, and the error is thrown.
    * A success means the store holds exactly the accepted bytes at `key` (its 200 to the last
-   * request says so): no read-back is needed.
+   * request says so): no read-back is needed. `tags` are the object's own, added to the
+   * configured ones; a store configured without tags writes none.
    */
-  upload(key: string, body: Readable | ByteSource, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
+  upload(key: string, body: Readable | ByteSource, options?: { contentType?: string; tags?: Readonly<Record<string, string>>; signal?: AbortSignal }): Promise<Written>;
   /** Writes a small object whole (records, manifests, reports). */
   put(key: string, body: string | Uint8Array, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
   /** Reads a small object whole; undefined when it does not exist. */

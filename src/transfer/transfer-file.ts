@@ -6,6 +6,7 @@ import type { EventSink } from '../events.js';
 import type { PlannedFile } from '../plan/planner.js';
 import { EventTally, type EventCounts } from '../redis-log/tally.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
+import type { ObjectStorage } from '../store/object-settings.js';
 import type { BucketStore, ByteSource } from '../store/store.js';
 import { openDownload, type DownloadOptions } from './download.js';
 import { Meter } from './meter.js';
@@ -24,6 +25,8 @@ export interface Transferred {
   version?: string;
   /** The Redis events in the source bytes. */
   events: EventCounts;
+  /** The object's storage class, encryption and lock, as written. */
+  storage?: ObjectStorage;
 }
 
 export interface TransferDeps {
@@ -72,6 +75,8 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
   const source = meter.measure(download.body);
   const written = await deps.store.upload(file.key, ctx.compression === 'gzip' ? gzipped(source) : source, {
     contentType: ctx.compression === 'gzip' ? 'application/gzip' : 'text/plain; charset=utf-8',
+    // So bucket lifecycle rules can select by instance or day (written only when tagging is configured).
+    tags: { 'dcs-instance': ctx.instanceId, 'dcs-date': file.log.date },
     signal: deps.signal,
   });
   // The meter raises on a short body before the end is reported, so the upload is aborted; this
@@ -79,7 +84,14 @@ async function transferOnce(file: PlannedFile, ctx: TransferContext, deps: Trans
   if (download.contentLength !== undefined && meter.bytes !== download.contentLength) {
     throw new ArchiveError('download', 'retryable', 'truncated', `read ${meter.bytes} of ${download.contentLength} bytes`);
   }
-  return { bytes: meter.bytes, storedBytes: written.bytes, sha256: meter.sha256(), events: tally.counts(), ...(written.version ? { version: written.version } : {}) };
+  return {
+    bytes: meter.bytes,
+    storedBytes: written.bytes,
+    sha256: meter.sha256(),
+    events: tally.counts(),
+    ...(written.version ? { version: written.version } : {}),
+    ...(written.storage ? { storage: written.storage } : {}),
+  };
 }
 
 const GZIP_READ_BYTES = 64 * 1024;

@@ -29,6 +29,10 @@ export type ProblemKind =
   | 'unrecorded-object'
   /** A multipart upload started longer ago than the threshold and never finished. */
   | 'orphaned-upload'
+  /** With destination.objectLock: a record's object has no retention (no Object Lock mode or date). */
+  | 'lock-missing'
+  /** With destination.objectLock: a record's object is retained for fewer days than configured. */
+  | 'lock-short'
   /** The store failed while something was being checked, so it could not be checked. */
   | 'check-failed';
 
@@ -45,6 +49,8 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
   'manifest-differs',
   'unrecorded-object',
   'orphaned-upload',
+  'lock-missing',
+  'lock-short',
   'check-failed',
 ];
 

@@ -7,7 +7,7 @@ import { parseManifest, rebuildManifest } from '../records/book.js';
 import { parseRecord, type ArchiveRecord, type Manifest } from '../records/record.js';
 import { pastRetention, type RetentionDays } from '../records/retention.js';
 import { sleep as realSleep, withRetry, type RetryPolicy } from '../retry.js';
-import type { BucketStore } from '../store/store.js';
+import type { BucketStore, StoredObject } from '../store/store.js';
 import { compareManifest } from './compare-manifest.js';
 import { digestObject } from './digest-object.js';
 import { isProblem, type Finding, type Fix, type Problem, type VerifySummary } from './findings.js';
@@ -31,6 +31,11 @@ export interface VerifyOptions {
    */
   retentionDays?: RetentionDays;
   /**
+   * `destination.objectLock`: every record's object must be retained at least `days` after it
+   * was written (`lock-missing`, `lock-short` otherwise). Objects are never changed to fix it.
+   */
+  objectLock?: { days: number } | null;
+  /**
    * A pending upload older than this is orphaned; a younger one is reported as in progress
    * (another runner's, probably). 0 counts every pending upload as orphaned.
    */
@@ -48,6 +53,17 @@ export interface VerifyOptions {
   random?: () => number;
   /** Stops the audit (it then throws AbortedError). */
   signal?: AbortSignal;
+}
+
+/** The store's clock stamps LastModified, ours the retain-until date: allow them to differ this much. */
+const LOCK_CLOCK_SLACK_MS = 5 * 60_000;
+
+function lockProblem(head: StoredObject, days: number): Pick<Problem, 'kind' | 'expected' | 'actual' | 'detail'> | undefined {
+  const lock = head.storage?.objectLock;
+  if (!lock) return { kind: 'lock-missing', expected: `retained ${days} days`, detail: 'the object has no Object Lock retention' };
+  const retainedMs = Date.parse(lock.retainUntil) - head.lastModified.getTime();
+  if (retainedMs + LOCK_CLOCK_SLACK_MS >= days * 86_400_000) return undefined;
+  return { kind: 'lock-short', expected: `retained ${days} days`, actual: `retained until ${lock.retainUntil} (${lock.mode})` };
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 };
@@ -159,6 +175,10 @@ export async function verifyBucket(options: VerifyOptions): Promise<VerifySummar
     if (head.size !== record.storedBytes) {
       report({ ...about, kind: 'size-mismatch', expected: record.storedBytes, actual: head.size });
       return record;
+    }
+    if (options.objectLock) {
+      const lock = lockProblem(head, options.objectLock.days);
+      if (lock) report({ ...about, ...lock });
     }
     if (!deep) return record;
 
