@@ -28,6 +28,7 @@ objects in file order and verified as they stream; with --json one JSON object p
 --summary: count, first and last time per instance, replica and kind, from the records (a record
 written before events were counted, or a window with a time of day, reads its object); with
 --json one document.
+Kinds (--kind K, repeatable): ${EVENT_KINDS.join(', ')}.
 Exit codes: 0 done (also when there are no events); 1 a file missing or unreadable, or an object
 whose SHA-256 does not match its record (named on stderr; the rest is still read; its events
 already printed came from the altered object); 2 usage or configuration error, before any network call.`,
