@@ -9,6 +9,7 @@ import { scheduleCommand } from './commands/schedule.js';
 import { verifyCommand } from './commands/verify.js';
 import { logsCommand } from './commands/logs.js';
 import { reportCommand } from './commands/report.js';
+import { eventsCommand } from './commands/events.js';
 import { searchCommand } from './commands/search.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command, type Flags } from './commands/command.js';
 import { FLAG_SPECS, flagSynopsis } from './commands/flags.js';
@@ -22,7 +23,7 @@ import { createTerminal } from './terminal.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
-export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, logsCommand, searchCommand, reportCommand, initCommand];
+export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, logsCommand, searchCommand, eventsCommand, reportCommand, initCommand];
 
 /** The command line, parsed for one command: its flags and words, or what is wrong with it. */
 type Parsed =

@@ -23,6 +23,8 @@ export interface Flags {
   'ignore-case'?: boolean;
   count?: boolean;
   force?: boolean;
+  kind?: string[];
+  summary?: boolean;
 }
 
 export type FlagName = keyof Flags;
@@ -55,6 +57,8 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
   'ignore-case': { type: 'boolean', help: 'match upper and lower case alike (grep -i)' },
   count: { type: 'boolean', help: 'print the number of matching lines per file instead of the lines (grep -c)' },
   force: { type: 'boolean', help: 'overwrite the file if it exists (default: leave it and exit 2)' },
+  kind: { type: 'string', multiple: true, value: 'K', help: 'only events of this kind, e.g. rdb-save-started (repeatable; `help events` lists them)' },
+  summary: { type: 'boolean', help: 'count, first and last time per instance, replica and kind, instead of the timeline' },
 };
 
 /** `--instance ID` as help spells it. */
