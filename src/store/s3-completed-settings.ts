@@ -36,8 +36,8 @@ export async function applyToCompleted(client: S3Client, object: { Bucket: strin
       const TagSet = Object.entries(settings.tags).map(([Key, Value]) => ({ Key, Value }));
       await client.send(new PutObjectTaggingCommand({ ...target, Tagging: { TagSet } }));
     }
-    // The SDK adds the checksum S3 requires of this request (it is marked as requiring one, which
-    // requestChecksumCalculation WHEN_REQUIRED honours); Ceph accepts it.
+    // Both operations require a checksum, so even under requestChecksumCalculation WHEN_REQUIRED
+    // the SDK sends x-amz-checksum-crc32, which S3 takes in place of Content-MD5 (Ceph 16 too).
     if (settings.lock !== undefined) {
       await client.send(new PutObjectRetentionCommand({ ...target, Retention: { Mode: settings.lock.mode, RetainUntilDate: settings.lock.retainUntil } }));
     }
