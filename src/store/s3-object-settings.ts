@@ -129,15 +129,15 @@ export async function checkObjectSettings(check: SettingsCheck): Promise<void> {
   const key = check.probeKey;
   const probe = async (setting: string, value: string, params: CreationParams, proven: (head: HeadObjectCommandOutput) => Promise<string | undefined>, completed?: CompletedSettings) => {
     for (const write of [putProbe, multipartProbe]) {
-      const written: { versionId?: string; at?: true } = {};
+      const how = write === putProbe ? 'a probe object written with it' : 'a probe object written with it by a multipart upload';
+      const written: { versionId?: string; at?: true | undefined } = {};
       try {
         await write(check, key, params, completed, written);
         const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
         const wrong = await proven(head);
-        const how = write === putProbe ? 'a probe object written with it' : 'a probe object written with it by a multipart upload';
         if (wrong !== undefined) throw unsupported(check, setting, value, `it accepted ${how}, but ${wrong}`);
       } catch (error) {
-        throw refused(check, setting, value, error, key);
+        throw refused(check, setting, value, error, key, how);
       } finally {
         if (written.at) await removeProbe(check, key, written.versionId);
       }
@@ -171,7 +171,7 @@ export async function checkObjectSettings(check: SettingsCheck): Promise<void> {
 
 const PROBE_BODY = 'probe\n';
 
-type ProbeWrite = (check: SettingsCheck, key: string, params: CreationParams, completed: CompletedSettings | undefined, written: { versionId?: string; at?: true }) => Promise<void>;
+type ProbeWrite = (check: SettingsCheck, key: string, params: CreationParams, completed: CompletedSettings | undefined, written: { versionId?: string; at?: true | undefined }) => Promise<void>;
 
 const putProbe: ProbeWrite = async ({ client, bucket, signal }, key, params, _completed, written) => {
   const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: PROBE_BODY, ContentLength: PROBE_BODY.length, ...params }), { abortSignal: signal });
@@ -195,8 +195,15 @@ const multipartProbe: ProbeWrite = async ({ client, bucket }, key, params, compl
   }
   if (done.VersionId) written.versionId = done.VersionId;
   written.at = true;
-  // On failure applyToCompleted removes the version it knows; removing it again is harmless.
-  if (completed) await applyToCompleted(client, { Bucket: bucket, Key: key }, done.VersionId, completed);
+  if (!completed) return;
+  try {
+    await applyToCompleted(client, { Bucket: bucket, Key: key }, done.VersionId, completed);
+  } catch (error) {
+    // It removed the version it knew; a second removal (of a version that is gone) could fail and
+    // hide the refusal, which is what the check must report.
+    if (done.VersionId) written.at = undefined;
+    throw error;
+  }
 };
 
 async function checkObjectLock(check: SettingsCheck): Promise<void> {
@@ -227,13 +234,13 @@ function unsupported(check: SettingsCheck, setting: string, value: string, why: 
   );
 }
 
-function refused(check: SettingsCheck, setting: string, value: string, error: unknown, key: string): Error {
+function refused(check: SettingsCheck, setting: string, value: string, error: unknown, key: string, how: string): Error {
   if (error instanceof ArchiveError && error.code === 'unsupported-setting') return error;
   const failure = check.fail(error, 'check settings', key);
   // A 501 (Swift: "Server-side encryption is not supported") is a 5xx that no retry will change.
   const notImplemented = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501;
   if ((failureKind(failure) === 'retryable' && !notImplemented) || check.signal.aborted) return failure;
-  return unsupported(check, setting, value, `it refused a probe object written with it (${errorMessage(failure)})`);
+  return unsupported(check, setting, value, `it refused ${how} (${errorMessage(failure)})`);
 }
 
 /** The probe's own version where the bucket keeps versions, so nothing of it stays behind. */

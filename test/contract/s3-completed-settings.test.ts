@@ -47,6 +47,20 @@ describe('S3 store: tags and retention of multipart objects', () => {
     return { client, sent };
   };
 
+  /** A real refusal by the server: every PutObjectTagging body is spoiled after it was built. */
+  const spoilTagging = (client: S3Client) =>
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'PutObjectTaggingCommand') {
+          const request = args.request as { body?: unknown; headers: Record<string, string> };
+          request.body = '<Tagging><TagSet><Tag>';
+          request.headers['content-length'] = String((request.body as string).length);
+        }
+        return next(args);
+      },
+      { step: 'build', name: 'spoilTagging' },
+    );
+
   const body = () => Readable.from([Buffer.alloc(5 * MiB, 7), Buffer.from('one more part\n')]);
   const tagsOf = async (client: S3Client, bucket: string, key: string) =>
     Object.fromEntries(((await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
@@ -82,18 +96,7 @@ describe('S3 store: tags and retention of multipart objects', () => {
     const bucket = await lockedBucket(target);
     const prefix = uniquePrefix('completed-settings-refused');
     const { client, sent } = watchedClient();
-    // A real refusal by the server: the tagging request's body is spoiled after it was built.
-    client.middlewareStack.add(
-      (next, context) => (args) => {
-        if (context.commandName === 'PutObjectTaggingCommand') {
-          const request = args.request as { body?: unknown; headers: Record<string, string> };
-          request.body = '<Tagging><TagSet><Tag>';
-          request.headers['content-length'] = String((request.body as string).length);
-        }
-        return next(args);
-      },
-      { step: 'build', name: 'spoilTagging' },
-    );
+    spoilTagging(client);
     const store = createS3Store({ bucket, prefix, region: target.region, client, partSize: 5 * MiB, objects: { tags: { team: 'sre' } } });
     try {
       const failure = await store.upload('big.log', body(), { tags: OWN }).then(
@@ -129,6 +132,29 @@ describe('S3 store: tags and retention of multipart objects', () => {
       ]);
       const versions = await client.send(new ListObjectVersionsCommand({ Bucket: target.bucket, Prefix: prefix }));
       expect((versions.Versions ?? []).map((version) => version.Key)).toEqual([]);
+      expect(await store.listPendingUploads('')).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('stops at the start check, naming destination.tags, when the store refuses tags after a multipart upload, and leaves nothing', async (ctx) => {
+    await requireFeatures(ctx, 'tags', 'objectLock');
+    const bucket = await lockedBucket(target);
+    const prefix = uniquePrefix('completed-settings-check-refused');
+    const { client } = watchedClient();
+    spoilTagging(client);
+    const store = createS3Store({ bucket, prefix, region: target.region, client, objects: { tags: { team: 'sre' } } });
+    try {
+      const failure = await store.check(undefined, { probeKey: 'probe/settings' }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isArchiveError(failure) && failure.code, String(failure)).toBe('unsupported-setting');
+      expect(String(failure)).toContain('destination.tags');
+      expect(String(failure)).toContain('by a multipart upload');
+      const versions = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
+      expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).toEqual([]);
       expect(await store.listPendingUploads('')).toEqual([]);
     } finally {
       client.destroy();
