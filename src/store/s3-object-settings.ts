@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectLockConfigurationCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  UploadPartCommand,
+  type CompleteMultipartUploadCommandOutput,
   type CreateMultipartUploadCommandInput,
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ArchiveError, errorMessage, failureKind } from '../errors.js';
+import { applyToCompleted, type CompletedSettings } from './s3-completed-settings.js';
 import { objectTags, retainUntil, taggingHeader, type ObjectSettings, type ObjectStorage } from './object-settings.js';
 
 /**
@@ -33,6 +39,8 @@ export interface Creation {
   md5: boolean;
   /** What the object will carry, for its record. */
   storage: ObjectStorage;
+  /** Tags and retention to apply again once a multipart upload completes; absent without either. */
+  completed?: CompletedSettings;
 }
 
 /** A log object: every setting applies. */
@@ -52,7 +60,11 @@ export function logObjectCreation(settings: ObjectSettings, contentType: string 
     ...(settings.encryption?.algorithm === 'aws:kms' && settings.encryption.kmsKeyId ? { kmsKeyId: settings.encryption.kmsKeyId } : {}),
     ...(settings.objectLock && until ? { objectLock: { mode: settings.objectLock.mode, retainUntil: until.toISOString() } } : {}),
   };
-  return { params, md5: settings.objectLock !== undefined, storage };
+  const completed: CompletedSettings = {
+    ...(tags === undefined ? {} : { tags }),
+    ...(settings.objectLock && until ? { lock: { mode: settings.objectLock.mode, retainUntil: until } } : {}),
+  };
+  return { params, md5: settings.objectLock !== undefined, storage, ...(Object.keys(completed).length > 0 ? { completed } : {}) };
 }
 
 /** Records, manifests and run reports: encrypted like the logs, standard class, no tags, no lock. */
@@ -99,27 +111,36 @@ export interface SettingsCheck {
 /**
  * Proves, before anything is archived, that the bucket honours every configured setting, and
  * fails naming the one it does not. Object Lock: the bucket's lock configuration (a read). The
- * others: one tiny probe object per setting, written with it alone, looked at, and removed. A
- * HEAD is needed besides the PUT's answer: Ceph 16 accepts `AES256` and stores the object
- * unencrypted. Retryable failures stay retryable; anything else is fatal for the pass.
+ * others: tiny probe objects per setting, written with it alone, looked at, and removed: one by a
+ * single PUT, one by a one-part multipart upload given what a log object's is after completion
+ * (the tags again: s3-completed-settings.ts), as logs larger than one part are written. A HEAD is
+ * needed besides the PUT's answer: Ceph 16 accepts `AES256` and stores the object unencrypted.
+ * Retryable failures stay retryable; anything else is fatal for the pass.
+ *
+ * The retention a multipart log object is given after completion is not probed: a probe object
+ * would stay locked for a day at least (for good in COMPLIANCE mode, and removing a GOVERNANCE
+ * lock needs a permission the archiver does not ask for). A bucket with Object Lock enabled takes
+ * PutObjectRetention on its objects; where it does not, that file fails and is not recorded.
  */
 export async function checkObjectSettings(check: SettingsCheck): Promise<void> {
   const { client, bucket, settings, signal } = check;
   if (settings.objectLock) await checkObjectLock(check);
   if (check.probeKey === undefined) return;
   const key = check.probeKey;
-  const probe = async (setting: string, value: string, params: CreationParams, proven: (head: HeadObjectCommandOutput) => Promise<string | undefined>) => {
-    let written: { versionId?: string } | undefined;
-    try {
-      const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'probe\n', ContentLength: 6, ...params }), { abortSignal: signal });
-      written = { ...(put.VersionId ? { versionId: put.VersionId } : {}) };
-      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-      const wrong = await proven(head);
-      if (wrong !== undefined) throw unsupported(check, setting, value, `it accepted a probe object written with it, but ${wrong}`);
-    } catch (error) {
-      throw refused(check, setting, value, error, key);
-    } finally {
-      if (written) await removeProbe(check, key, written.versionId);
+  const probe = async (setting: string, value: string, params: CreationParams, proven: (head: HeadObjectCommandOutput) => Promise<string | undefined>, completed?: CompletedSettings) => {
+    for (const write of [putProbe, multipartProbe]) {
+      const how = write === putProbe ? 'a probe object written with it' : 'a probe object written with it by a multipart upload';
+      const written: { versionId?: string; at?: true | undefined } = {};
+      try {
+        await write(check, key, params, completed, written);
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+        const wrong = await proven(head);
+        if (wrong !== undefined) throw unsupported(check, setting, value, `it accepted ${how}, but ${wrong}`);
+      } catch (error) {
+        throw refused(check, setting, value, error, key, how);
+      } finally {
+        if (written.at) await removeProbe(check, key, written.versionId);
+      }
     }
   };
   if (settings.storageClass !== undefined) {
@@ -138,14 +159,52 @@ export async function checkObjectSettings(check: SettingsCheck): Promise<void> {
   }
   if (settings.tags !== undefined) {
     const tags = objectTags(settings, { 'dcs-instance': 'probe', 'dcs-date': '1970-01-01' })!;
-    await probe('destination.tags', Object.keys(tags).join(','), { Tagging: taggingHeader(tags) }, async () => {
+    const proven = async () => {
       const answer = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
       const found = new Map((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
       const lost = Object.entries(tags).filter(([name, value]) => found.get(name) !== value);
       return lost.length === 0 ? undefined : `it kept no tag ${lost.map(([name]) => name).join(', ')}`;
-    });
+    };
+    await probe('destination.tags', Object.keys(tags).join(','), { Tagging: taggingHeader(tags) }, proven, { tags });
   }
 }
+
+const PROBE_BODY = 'probe\n';
+
+type ProbeWrite = (check: SettingsCheck, key: string, params: CreationParams, completed: CompletedSettings | undefined, written: { versionId?: string; at?: true | undefined }) => Promise<void>;
+
+const putProbe: ProbeWrite = async ({ client, bucket, signal }, key, params, _completed, written) => {
+  const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: PROBE_BODY, ContentLength: PROBE_BODY.length, ...params }), { abortSignal: signal });
+  written.at = true;
+  if (put.VersionId) written.versionId = put.VersionId;
+};
+
+/** One part (the last part of an upload may be smaller than S3's 5 MiB least), aborted on failure. */
+const multipartProbe: ProbeWrite = async ({ client, bucket }, key, params, completed, written) => {
+  // Not cancellable, as in s3-parts.ts: a cancelled request could leave an upload we never learn of.
+  const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...params }));
+  if (created.UploadId === undefined) throw new Error('the store started a multipart upload without an UploadId');
+  const upload = { Bucket: bucket, Key: key, UploadId: created.UploadId };
+  let done: CompleteMultipartUploadCommandOutput;
+  try {
+    const part = await client.send(new UploadPartCommand({ ...upload, PartNumber: 1, Body: PROBE_BODY, ContentLength: PROBE_BODY.length }));
+    done = await client.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  } catch (error) {
+    await client.send(new AbortMultipartUploadCommand(upload)).catch(() => undefined); // best effort: the failure above is the one to report
+    throw error;
+  }
+  if (done.VersionId) written.versionId = done.VersionId;
+  written.at = true;
+  if (!completed) return;
+  try {
+    await applyToCompleted(client, { Bucket: bucket, Key: key }, done.VersionId, completed);
+  } catch (error) {
+    // It removed the version it knew; a second removal (of a version that is gone) could fail and
+    // hide the refusal, which is what the check must report.
+    if (done.VersionId) written.at = undefined;
+    throw error;
+  }
+};
 
 async function checkObjectLock(check: SettingsCheck): Promise<void> {
   const { client, bucket, location, signal } = check;
@@ -175,13 +234,13 @@ function unsupported(check: SettingsCheck, setting: string, value: string, why: 
   );
 }
 
-function refused(check: SettingsCheck, setting: string, value: string, error: unknown, key: string): Error {
+function refused(check: SettingsCheck, setting: string, value: string, error: unknown, key: string, how: string): Error {
   if (error instanceof ArchiveError && error.code === 'unsupported-setting') return error;
   const failure = check.fail(error, 'check settings', key);
   // A 501 (Swift: "Server-side encryption is not supported") is a 5xx that no retry will change.
   const notImplemented = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501;
   if ((failureKind(failure) === 'retryable' && !notImplemented) || check.signal.aborted) return failure;
-  return unsupported(check, setting, value, `it refused a probe object written with it (${errorMessage(failure)})`);
+  return unsupported(check, setting, value, `it refused ${how} (${errorMessage(failure)})`);
 }
 
 /** The probe's own version where the bucket keeps versions, so nothing of it stays behind. */

@@ -9,6 +9,7 @@ import {
 import { ArchiveError } from '../errors.js';
 import { TaskPool } from '../task-pool.js';
 import type { PartBudget } from './part-budget.js';
+import { applyToCompleted } from './s3-completed-settings.js';
 import { contentMd5, type Creation } from './s3-object-settings.js';
 import type { ByteSource } from './store.js';
 
@@ -32,7 +33,8 @@ export function partSizeFor(size: number | undefined, partSize: number): number 
  * the object's size and however many uploads run. A body known to fit one part gets a buffer of
  * its own size. A part that fails (after the SDK's own retries) goes to `onPartFailure` and ends
  * the reading; the parts in flight are always settled before this returns or throws, so none
- * lands after an abort.
+ * lands after an abort. A completed multipart object is then given its tags and retention again
+ * (s3-completed-settings.ts): some stores drop them from CreateMultipartUpload.
  */
 export async function sendInParts(
   client: S3Client,
@@ -92,6 +94,8 @@ export async function sendInParts(
     if (partSignal.aborted) throw new Error('upload stopped'); // the caller knows why, and says so
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
     const done = await client.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: completed } }));
+    multipart.uploadId = undefined; // completed: nothing left to abort
+    if (creation.completed) await applyToCompleted(client, object, done.VersionId, creation.completed);
     return done.ETag;
   } finally {
     lease.close();

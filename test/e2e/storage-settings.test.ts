@@ -8,7 +8,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectRetentionCommand, GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { DcsSimulator } from '../../sim/index.js';
 import { parseRecord, type ArchiveRecord } from '../../src/records/record.js';
@@ -19,13 +19,12 @@ import { s3Target, uniquePrefix } from '../support/s3-target.js';
 import { TEST_AK, TEST_LINK_SECRET, TEST_PROJECT_ID, TEST_SK } from '../support/secrets.js';
 import { clientOf, kmsKeyId, lockedBucket, storageSettingsRequired, unsupported, type StorageFeature } from '../support/storage-features.js';
 
-const INSTANCE = 'inst-storage';
 /**
- * Files below the part size only (single PUTs). Ceph 16 drops `x-amz-tagging` and the Object
- * Lock headers of CreateMultipartUpload (measured: the completed object has no tags, no lock),
- * so tags and locks are proven here on single PUTs; `verify` reports an unlocked object.
+ * One log below the part size (a single PUT) and one above it (a multipart upload of 5 MiB
+ * parts): every setting must reach both. Ceph 16 drops `x-amz-tagging` and the Object Lock
+ * headers of CreateMultipartUpload, which the archiver then applies after completion.
  */
-const SMALL = 'inst-storage-small';
+const INSTANCE = 'inst-storage';
 const MiB = 1024 * 1024;
 
 describe('storage settings of the objects the archiver writes', () => {
@@ -41,10 +40,6 @@ describe('storage settings of the objects the archiver writes', () => {
     // One plain PUT, one multipart upload (5 MiB parts): the settings must reach both.
     sim.addLog(TEST_PROJECT_ID, INSTANCE, { replicationIp: replica.ip, groupName: replica.groupName, date: dayBefore(1), size: 3_000 });
     sim.addLog(TEST_PROJECT_ID, INSTANCE, { replicationIp: replica.ip, groupName: replica.groupName, date: dayBefore(2), size: 6 * MiB + 17 });
-    const small = sim.addInstance(TEST_PROJECT_ID, { id: SMALL, name: 'cache-storage-small', cacheMode: 'single' }).replicas[0]!;
-    for (const [days, size] of [[1, 3_000], [2, 70_001]] as const) {
-      sim.addLog(TEST_PROJECT_ID, SMALL, { replicationIp: small.ip, groupName: small.groupName, date: dayBefore(days), size });
-    }
     client = clientOf(target);
   });
 
@@ -54,13 +49,11 @@ describe('storage settings of the objects the archiver writes', () => {
   });
 
   const cli = async (command: string, bucket: string, prefix: string, settings: Record<string, unknown>, ...args: string[]): Promise<CliResult> => {
-    const instance = args[0] === SMALL ? SMALL : INSTANCE;
-    if (args[0] === SMALL) args = args.slice(1);
     const dir = await mkdtemp(join(tmpdir(), 'archiver-storage-e2e-'));
     const path = join(dir, 'config.json');
     const config = {
       dcs: { endpoint: sim.endpoint, projectId: TEST_PROJECT_ID, allowHttp: true, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 } },
-      instances: [instance],
+      instances: [INSTANCE],
       collect: { enabled: false },
       archive: { partSizeMiB: 5 },
       destination: { url: `s3://${bucket}/${prefix}`, endpoint: target.endpoint, region: target.region, forcePathStyle: target.forcePathStyle, ...settings },
@@ -97,37 +90,36 @@ describe('storage settings of the objects the archiver writes', () => {
   };
 
   /**
-   * Archives with `settings`, then for every log object: `check` of its HEAD and record; a second
-   * pass uploads nothing; `verify --deep` is clean.
+   * Archives with `settings`, then for every log object (the single PUT and the multipart one):
+   * `check` of its HEAD and record; a second pass uploads nothing; `verify --deep` is clean.
    */
   const provenOn = async (
     bucket: string,
     settings: Record<string, unknown>,
     check: (head: HeadObjectCommandOutput, record: ArchiveRecord, fullKey: string) => Promise<void> | void,
-    instance: typeof INSTANCE | typeof SMALL = INSTANCE,
   ) => {
     const prefix = uniquePrefix('e2e-storage');
-    const pick = instance === SMALL ? [SMALL] : [];
-    const first = await cli('archive', bucket, prefix, settings, ...pick);
+    const first = await cli('archive', bucket, prefix, settings);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.lines.filter((line) => line.msg === 'archived')).toHaveLength(2);
 
     const records = await recordsAt(bucket, prefix);
     expect(records).toHaveLength(2);
+    expect(records.filter((record) => record.storedBytes > 5 * MiB), 'one object larger than a part').toHaveLength(1);
     for (const record of records) {
       const fullKey = prefix + record.key;
       await check(await client.send(new HeadObjectCommand({ Bucket: bucket, Key: fullKey })), record, fullKey);
     }
     // Records, manifests and run reports: encrypted like the logs, but in the standard class.
-    const manifest = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}manifests/${instance}.json` }));
+    const manifest = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}manifests/${INSTANCE}.json` }));
     expect(manifest.StorageClass ?? 'STANDARD').toBe('STANDARD');
     expect(manifest.ObjectLockMode).toBeUndefined();
 
-    const again = await cli('archive', bucket, prefix, settings, ...pick);
+    const again = await cli('archive', bucket, prefix, settings);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.lines.filter((line) => line.msg === 'archived')).toHaveLength(0);
 
-    const verify = await cli('verify', bucket, prefix, settings, ...pick, '--deep');
+    const verify = await cli('verify', bucket, prefix, settings, '--deep');
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     return records;
   };
@@ -150,26 +142,29 @@ describe('storage settings of the objects the archiver writes', () => {
     });
   });
 
-  it('tags log objects with the configured tags and their instance and day', async (ctx) => {
+  it('tags log objects with the configured tags and their instance and day, multipart included', async (ctx) => {
     await requireFeature(ctx, 'tags');
     await provenOn(target.bucket, { tags: { team: 'sre', purpose: 'audit log' } }, async (_head, record, fullKey) => {
       const tags = await client.send(new GetObjectTaggingCommand({ Bucket: target.bucket, Key: fullKey }));
       const found = Object.fromEntries((tags.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
-      expect(found).toEqual({ team: 'sre', purpose: 'audit log', 'dcs-instance': SMALL, 'dcs-date': record.date });
-    }, SMALL);
+      expect(found, fullKey).toEqual({ team: 'sre', purpose: 'audit log', 'dcs-instance': INSTANCE, 'dcs-date': record.date });
+    });
   });
 
-  it('retains log objects under Object Lock for destination.objectLock.days, and records note the date', async (ctx) => {
+  it('retains log objects under Object Lock for destination.objectLock.days, multipart included, and records note the date', async (ctx) => {
     await requireFeature(ctx, 'objectLock');
     const bucket = await lockedBucket(target);
     const before = Date.now();
-    await provenOn(bucket, { objectLock: { mode: 'GOVERNANCE', days: 1 } }, (head, record) => {
-      expect(head.ObjectLockMode).toBe('GOVERNANCE');
+    await provenOn(bucket, { objectLock: { mode: 'GOVERNANCE', days: 1 } }, async (head, record, fullKey) => {
+      expect(head.ObjectLockMode, fullKey).toBe('GOVERNANCE');
       const until = new Date(head.ObjectLockRetainUntilDate!).getTime();
       expect(until).toBeGreaterThanOrEqual(before + 86_400_000 - 1_000);
       expect(until).toBeLessThan(Date.now() + 86_400_000 + 1_000);
       expect(record.objectLock).toEqual({ mode: 'GOVERNANCE', retainUntil: new Date(until).toISOString() });
-    }, SMALL);
+      const retention = await client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: fullKey }));
+      expect(retention.Retention?.Mode).toBe('GOVERNANCE');
+      expect(new Date(retention.Retention!.RetainUntilDate!).getTime()).toBe(until);
+    });
   });
 
   it('verify reports log objects archived without the lock destination.objectLock asks for', async (ctx) => {

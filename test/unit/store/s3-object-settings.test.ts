@@ -36,6 +36,16 @@ describe('the parameters objects are created with', () => {
     });
   });
 
+  it('give a multipart object its tags and retention again after completion, the same ones, and nothing else', () => {
+    const creation = logObjectCreation({ storageClass: 'STANDARD_IA', tags: { team: 'sre ops' }, objectLock: { mode: 'COMPLIANCE', days: 2 } }, undefined, OWN, NOW);
+    expect(creation.completed).toEqual({
+      tags: { team: 'sre ops', ...OWN },
+      lock: { mode: 'COMPLIANCE', retainUntil: new Date('2026-12-03T03:17:00.000Z') },
+    });
+    expect(logObjectCreation({ tags: { team: 'sre' } }, undefined, OWN, NOW).completed).toEqual({ tags: { team: 'sre', ...OWN } });
+    expect(logObjectCreation({ storageClass: 'STANDARD_IA', encryption: { algorithm: 'AES256' } }, undefined, OWN, NOW)).not.toHaveProperty('completed');
+  });
+
   it('encrypt records and reports like the logs, but give them no class, tags or lock', () => {
     expect(smallObjectParams({ storageClass: 'COLD', encryption: { algorithm: 'AES256' }, tags: {}, objectLock: { mode: 'COMPLIANCE', days: 1 } })).toEqual({ ServerSideEncryption: 'AES256' });
   });
