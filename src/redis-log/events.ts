@@ -112,6 +112,29 @@ const WARNINGS: Array<{ kind: RedisEventKind; phrase: RegExp }> = [
   { kind: 'memory-warning', phrase: /maxmemory|\bOOM\b|Out Of Memory|Cannot allocate memory|overcoming of output buffer limits/ },
 ];
 
+/**
+ * WARNINGS in bytes, for `classifyMessageBytes`: the same phrases as ASCII literals (`word` where
+ * the pattern has `\b` on both sides), listed by their first byte, each with the rank of its
+ * warning. A match in the UTF-8 bytes is a match in the decoded text: an ASCII byte never occurs
+ * inside a multi-byte sequence, and a non-ASCII byte (or the U+FFFD a bad sequence decodes to) is
+ * no word character either way.
+ */
+interface WarningPhrase {
+  bytes: Buffer;
+  word: boolean;
+  rank: number;
+}
+const PHRASES_BY_FIRST_BYTE: Array<WarningPhrase[] | undefined> = new Array(256);
+WARNINGS.forEach(({ phrase }, rank) => {
+  for (const alternative of phrase.source.split('|')) {
+    const word = alternative.startsWith('\\b') && alternative.endsWith('\\b');
+    const literal = word ? alternative.slice(2, -2) : alternative;
+    if (/[\\^$.*+?()[\]{}]/.test(literal)) throw new Error(`a warning phrase must be a literal: ${alternative}`);
+    const bytes = Buffer.from(literal, 'latin1');
+    (PHRASES_BY_FIRST_BYTE[bytes[0]!] ??= []).push({ bytes, word, rank });
+  }
+});
+
 /** Two ASCII codes as one number: the index of the starts table. */
 function pairKey(first: number, second: number): number {
   return (first << 8) | second;
@@ -170,7 +193,28 @@ export function classifyMessageBytes(levelCode: number, buf: Buffer, start: numb
     }
   }
   if (levelCode !== 0x23 /* # */) return undefined;
-  return classifyMessage('#', buf.toString('utf8', start, end));
+  // Warnings are common in busy logs, and this runs on every archived byte: matched in place, in
+  // one pass over the message, no string made. The first warning of the list that matches wins.
+  let best = WARNINGS.length;
+  for (let at = start; at < end && best > 0; at++) {
+    const phrases = PHRASES_BY_FIRST_BYTE[buf[at]!];
+    if (phrases === undefined) continue;
+    for (const phrase of phrases) if (phrase.rank < best && phraseAt(buf, at, start, end, phrase)) best = phrase.rank;
+  }
+  return WARNINGS[best]?.kind;
+}
+
+/** Whether `phrase` starts at `at` within [start, end) of `buf` (with no word character beside it, for a `word`). */
+function phraseAt(buf: Buffer, at: number, start: number, end: number, phrase: WarningPhrase): boolean {
+  const needle = phrase.bytes;
+  if (at + needle.length > end) return false;
+  for (let i = 1; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
+  if (!phrase.word) return true;
+  return !(at > start && isWordByte(buf[at - 1]!)) && !(at + needle.length < end && isWordByte(buf[at + needle.length]!));
+}
+
+function isWordByte(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f;
 }
 
 function startsWithBytes(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyLine, EVENT_KINDS, eventOf, LogEventReader, type RedisEvent } from '../../../src/redis-log/events.js';
+import { classifyLine, classifyMessage, classifyMessageBytes, EVENT_KINDS, eventOf, LogEventReader, type RedisEvent } from '../../../src/redis-log/events.js';
 import { parseLogLine } from '../../../src/redis-log/line.js';
 import { MAJORS } from './majors.js';
 
@@ -81,5 +81,44 @@ describe('LogEventReader', () => {
   it('skips banners and cut lines between events, and takes a CRLF file as well', () => {
     const log = ['                _._                                                  ', 'ound saving started by pid 6789', '1:M 01 Jan 2026 00:00:01.000 # Server initialized', '1:M 01 Jan 2026 00:00:02.000 * Background saving started by pid 7'].join('\r\n');
     expect(read(log).map((e) => [e.kind, e.timeMs])).toEqual([['rdb-save-started', Date.UTC(2026, 0, 1, 0, 0, 2)]]);
+  });
+});
+
+describe('classifyMessageBytes', () => {
+  const messages = [
+    'Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.',
+    'Redis 7.2.4 crashed by signal: 11, si_code: 0',
+    '=== ASSERTION FAILED ===',
+    'OOM command not allowed when used memory > maxmemory',
+    "WARNING: OOM! can't allocate",
+    'xOOM is no word match, nor OOMx, nor _OOM_',
+    'OOM',
+    'a line ending in OOM',
+    'écrit: OOM€',
+    'Out Of Memory allocating 1048576 bytes!',
+    'Cannot allocate memory',
+    'Client id=7 addr=127.0.0.1:5 scheduled to be closed ASAP for overcoming of output buffer limits.',
+    'maxmemor',
+    'Connection with master lost.',
+    'Background saving error',
+    'Starting a failover election for epoch 15.',
+    '',
+    'O',
+  ];
+  it.each(messages.flatMap((message) => ['#', '*', '-'].map((level) => [level, message] as const)))(
+    'gives the bytes at level %s the kind the text gets: %s',
+    (level, message) => {
+      const bytes = Buffer.from(`pad ${message} pad`, 'utf8');
+      const start = 4;
+      const end = bytes.length - 4;
+      expect(classifyMessageBytes(level.charCodeAt(0), bytes, start, end)).toBe(classifyMessage(level, message));
+    },
+  );
+
+  it('finds a warning phrase in the bytes', () => {
+    const text = Buffer.from('OOM command not allowed', 'latin1');
+    expect(classifyMessageBytes(0x23, text, 0, text.length)).toBe('memory-warning');
+    // A phrase cut by the message's end is no match, even when the buffer goes on.
+    expect(classifyMessageBytes(0x23, Buffer.from('Cannot allocate memory'), 0, 12)).toBeUndefined();
   });
 });
