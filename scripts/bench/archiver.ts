@@ -94,7 +94,8 @@ export async function runArchiver(setup: ArchiverSetup, spec: PassSpec): Promise
     }),
   );
 
-  const nodeArgs = ['--import', pathToFileURL(join(setup.root, 'scripts/bench/preload.mjs')).href];
+  // The archiver runs as users start it: with the Node flags of its shebang (the Dockerfile and npm scripts carry the same).
+  const nodeArgs = [...cliNodeFlags(join(setup.root, 'dist/cli.js')), '--import', pathToFileURL(join(setup.root, 'scripts/bench/preload.mjs')).href];
   if (setup.profileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', setup.profileDir, '--cpu-prof-name', `${id}.cpuprofile`);
   const cli = [join(setup.root, 'dist/cli.js'), 'archive', '--config', configFile];
   const useTime = existsSync(TIME);
@@ -204,4 +205,12 @@ export function parseTimeV(text: string): { maxRssKiB: number; userS: number; sy
   const systemS = num('System time \\(seconds\\)');
   if (maxRssKiB === undefined || userS === undefined || systemS === undefined) return undefined;
   return { maxRssKiB, userS, systemS };
+}
+
+/** The Node flags on the first line of the built CLI (`#!/usr/bin/env -S node FLAGS`). */
+export function cliNodeFlags(cli: string): string[] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\/usr\/bin\/env (?:-S )?node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  if (!match) throw new Error(`${cli}: its first line is not a node shebang the bench understands: ${first}`);
+  return match[1]!.trim().split(' ').filter(Boolean);
 }
