@@ -105,11 +105,15 @@ const STARTS: StartRule[] = [
   { prefix: '--- WATCHDOG TIMER EXPIRED ---', kind: 'latency-warning' },
 ];
 
-/** Warnings (`#`) told by a phrase anywhere in them; a matching start above wins over these. */
-const WARNINGS: Array<{ kind: RedisEventKind; phrase: RegExp }> = [
-  { kind: 'crash', phrase: /crashed by signal|=== ASSERTION FAILED ===/ },
-  { kind: 'latency-warning', phrase: /Asynchronous AOF fsync is taking too long/ },
-  { kind: 'memory-warning', phrase: /maxmemory|\bOOM\b|Out Of Memory|Cannot allocate memory|overcoming of output buffer limits/ },
+/**
+ * Warnings (`#`) told by a phrase anywhere in them; a matching start above wins over these.
+ * `marks`: two characters of each phrase, rare in other warnings, which a byte scanner looks for
+ * before it runs the expressions (checked below: every phrase holds one).
+ */
+const WARNINGS: Array<{ kind: RedisEventKind; phrase: RegExp; marks: string[] }> = [
+  { kind: 'crash', phrase: /crashed by signal|=== ASSERTION FAILED ===/, marks: ['by', '=='] },
+  { kind: 'latency-warning', phrase: /Asynchronous AOF fsync is taking too long/, marks: ['As'] },
+  { kind: 'memory-warning', phrase: /maxmemory|\bOOM\b|Out Of Memory|Cannot allocate memory|overcoming of output buffer limits/, marks: ['xm', 'OO', 'Of', 'Ca', 'rc'] },
 ];
 
 /** Two ASCII codes as one number: the index of the starts table. */
@@ -117,11 +121,31 @@ function pairKey(first: number, second: number): number {
   return (first << 8) | second;
 }
 
-const STARTS_BY_PAIR = new Map<number, Array<StartRule & { bytes: Buffer }>>();
+interface ByteRule extends StartRule {
+  bytes: Buffer;
+}
+
+/**
+ * The starts by their first two bytes: PAIR_BUCKET holds one plus the index of their bucket in
+ * START_BUCKETS (0: no start begins so). A typed array, since a scanner asks it for every line.
+ */
+const PAIR_BUCKET = new Uint8Array(1 << 16);
+const START_BUCKETS: ByteRule[][] = [];
 for (const rule of STARTS) {
   const key = pairKey(rule.prefix.charCodeAt(0), rule.prefix.charCodeAt(1));
+  if (PAIR_BUCKET[key] === 0) PAIR_BUCKET[key] = START_BUCKETS.push([]);
   // Every prefix is ASCII: its bytes start a UTF-8 message exactly when its text starts the decoded one.
-  STARTS_BY_PAIR.set(key, [...(STARTS_BY_PAIR.get(key) ?? []), { ...rule, bytes: Buffer.from(rule.prefix, 'latin1') }]);
+  START_BUCKETS[PAIR_BUCKET[key]! - 1]!.push({ ...rule, bytes: Buffer.from(rule.prefix, 'latin1') });
+}
+
+/** Every mark of a warning phrase as a pair key (see `pairKey`). */
+const WARNING_MARKS = new Uint8Array(1 << 16);
+for (const { phrase, marks } of WARNINGS) {
+  for (const literal of phrase.source.replaceAll('\\b', '').split('|')) {
+    // A phrase without a mark would be skipped by the scan: refuse the table rather than miss it.
+    if (!marks.some((mark) => literal.includes(mark))) throw new Error(`warning phrase "${literal}" holds none of its marks`);
+  }
+  for (const mark of marks) WARNING_MARKS[pairKey(mark.charCodeAt(0), mark.charCodeAt(1))] = 1;
 }
 
 /**
@@ -130,7 +154,7 @@ for (const rule of STARTS) {
  * `classifyLine` gives such a line no kind.
  */
 export function mayStartEvent(first: number, second: number): boolean {
-  return STARTS_BY_PAIR.has(pairKey(first, second));
+  return first < 256 && second < 256 && PAIR_BUCKET[pairKey(first, second)] !== 0;
 }
 
 /** The kind of event a parsed line reports, if it reports one. */
@@ -140,42 +164,63 @@ export function classifyLine(line: RedisLogLine): RedisEventKind | undefined {
 
 /** `classifyLine` for a line known only by its level and message (a scanner that has not parsed the rest). */
 export function classifyMessage(level: string, message: string): RedisEventKind | undefined {
-  if (message.length >= 2) {
-    const rules = STARTS_BY_PAIR.get(pairKey(message.charCodeAt(0), message.charCodeAt(1)));
-    if (rules) {
-      for (const rule of rules) {
-        if (message.startsWith(rule.prefix) && (!rule.then || rule.then.test(message))) return rule.kind;
-      }
+  if (message.length >= 2 && mayStartEvent(message.charCodeAt(0), message.charCodeAt(1))) {
+    for (const rule of START_BUCKETS[PAIR_BUCKET[pairKey(message.charCodeAt(0), message.charCodeAt(1))]! - 1]!) {
+      if (message.startsWith(rule.prefix) && (!rule.then || rule.then.test(message))) return rule.kind;
     }
   }
-  if (level === '#') {
-    for (const warning of WARNINGS) if (warning.phrase.test(message)) return warning.kind;
+  return level === '#' ? classifyWarning(message) : undefined;
+}
+
+/** The kind a warning's message reports by a phrase in it, if any (after its start gave none). */
+function classifyWarning(message: string): RedisEventKind | undefined {
+  for (const warning of WARNINGS) if (warning.phrase.test(message)) return warning.kind;
+  return undefined;
+}
+
+/**
+ * The kind the start of the message [start, end) of `buf` (UTF-8) reports, if any: the first
+ * part of `classifyMessage`, read in place. Decodes the message only for a start that needs its
+ * `then` test, which most lines never reach.
+ */
+export function startKindBytes(buf: Buffer, start: number, end: number): RedisEventKind | undefined {
+  if (end - start < 2) return undefined;
+  const bucket = PAIR_BUCKET[pairKey(buf[start]!, buf[start + 1]!)]!;
+  if (bucket === 0) return undefined;
+  for (const rule of START_BUCKETS[bucket - 1]!) {
+    if (!startsWithBytes(buf, start, end, rule.bytes)) continue;
+    if (!rule.then || rule.then.test(buf.toString('utf8', start, end))) return rule.kind;
   }
   return undefined;
 }
 
 /**
- * `classifyMessage` for a message still in bytes: [start, end) of `buf`, UTF-8. Decodes it only
- * for a warning or a start that needs its `then` test, which most lines never reach.
+ * `classifyMessage` for a message still in bytes: [start, end) of `buf`, UTF-8. A warning is
+ * read as latin1, one character per byte, which gives each phrase the answer the UTF-8 text
+ * gives: the phrases are ASCII, a UTF-8 decoder turns ASCII bytes (and only those) into ASCII
+ * characters, and every other character is no word character to `\b`.
  */
 export function classifyMessageBytes(levelCode: number, buf: Buffer, start: number, end: number): RedisEventKind | undefined {
-  if (end - start >= 2) {
-    const rules = STARTS_BY_PAIR.get(pairKey(buf[start]!, buf[start + 1]!));
-    if (rules) {
-      for (const rule of rules) {
-        if (!startsWithBytes(buf, start, end, rule.bytes)) continue;
-        if (!rule.then) return rule.kind;
-        if (rule.then.test(buf.toString('utf8', start, end))) return rule.kind;
-      }
-    }
-  }
-  if (levelCode !== 0x23 /* # */) return undefined;
-  return classifyMessage('#', buf.toString('utf8', start, end));
+  const kind = startKindBytes(buf, start, end);
+  if (kind !== undefined || levelCode !== 0x23 /* # */) return kind;
+  return warningKindBytes(buf, start, end);
 }
 
+/** The kind the phrases of a warning's message [start, end) report, once its start reported none. */
+export function warningKindBytes(buf: Buffer, start: number, end: number): RedisEventKind | undefined {
+  // Most warnings hold no mark: they are told without a string or an expression.
+  for (let at = start; at + 1 < end; at++) {
+    if (WARNING_MARKS[pairKey(buf[at]!, buf[at + 1]!)] === 1) return classifyWarning(buf.toString('latin1', start, end));
+  }
+  return undefined;
+}
+
+/** Whether [start, end) begins with `prefix`, whose first two bytes the caller has matched. */
 function startsWithBytes(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  if (end - start < prefix.length) return false;
-  for (let i = 2; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  const last = prefix.length - 1;
+  // The last byte first: a wrong rule of a shared bucket (seven start "Background ") fails there at once.
+  if (end - start <= last || buf[start + last] !== prefix[last]) return false;
+  for (let i = 2; i < last; i++) if (buf[start + i] !== prefix[i]) return false;
   return true;
 }
 
