@@ -111,13 +111,10 @@ export class EventTally {
     const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
     const message = this.awaiting ? -1 : modernMessageStart(buf, start, stop);
     if (message !== -1) {
-      // Most lines end here: no start of an event, and no warning.
-      const kind = startKindBytes(buf, message, stop);
-      if (kind === undefined && buf[message - 2] !== HASH) return;
+      // Most lines end here, their message no event's, before any field is read.
+      const kind = startKindBytes(buf, message, stop) ?? (buf[message - 2] === HASH ? warningKindBytes(buf, message, stop) : undefined);
       // The layout fits; the line is a log line when its fields read (a signal handler's never fits).
-      if (!scanLogLine(buf, start, stop, this.fallbackYear, this.scanned)) return;
-      const found = kind ?? warningKindBytes(buf, message, stop);
-      if (found) this.count(found, this.scanned.timeMs);
+      if (kind !== undefined && scanLogLine(buf, start, stop, this.fallbackYear, this.scanned)) this.count(kind, this.scanned.timeMs);
       return;
     }
     const scanned = this.scanned;
