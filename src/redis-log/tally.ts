@@ -1,11 +1,15 @@
 /**
  * Counts a run log's Redis events while its bytes pass on their way to the bucket, so the
  * record can carry them without a second read. It sees every archived byte, so it reads lines
- * in place: newlines are found with Buffer#indexOf, the line's fields with `scanLogLine` and
- * its kind with `classifyMessageBytes`; a line is decoded into a string only when it is a
- * warning, or a signal handler's whose message may go on in the next line. What it counts
- * is exactly what `LogEventReader` finds reading the same text line by line (lines longer than
- * MAX_LINE_BYTES aside).
+ * in place and does the least first: newlines are found with Buffer#indexOf; a line in the
+ * layout of Redis 5.0 and later has its level and the first bytes of its message read at fixed
+ * offsets, and most lines end there (no event starts so, and it is no warning); only a line
+ * whose message starts an event, or a warning holding one of its phrases' marks, has its fields
+ * read (`scanLogLine`). Other layouts take the full path (`scanLogLine`, `classifyMessageBytes`).
+ * A line is decoded into a string only for a warning's expressions, a start's `then` test, or a
+ * signal handler's, whose message may go on in the next line. What it counts is exactly what
+ * `LogEventReader` finds reading the same text line by line (lines longer than MAX_LINE_BYTES
+ * aside): test/unit/redis-log/tally-agreement.test.ts holds the two side by side.
  */
 import { classifyMessageBytes, LogEventReader, startKindBytes, warningKindBytes, type RedisEventKind } from './events.js';
 import { scanLogLine, scannedLine } from './line.js';
