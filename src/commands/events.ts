@@ -1,15 +1,13 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
-import { readContent, type ContentOutcome } from '../read/content.js';
-import { countEvents, EventSummary, summaryJson, summaryText } from '../read/event-summary.js';
-import { eventJson, eventLine, readEvents, type EventFilter } from '../read/event-timeline.js';
+import { readArchiveEvents, type EventsProblem } from '../read/archive-events.js';
+import { EventSummary, summaryJson, summaryText } from '../read/event-summary.js';
+import type { EventFilter } from '../read/event-timeline.js';
 import { mismatchMessage } from '../read/format.js';
 import type { Sink } from '../read/ordered-output.js';
-import { resolveInstances, selectFiles, type ArchivedFile } from '../read/select.js';
-import { hasLineBounds, parseWindow } from '../read/window.js';
-import { EVENT_KINDS, type RedisEvent, type RedisEventKind } from '../redis-log/events.js';
-import { EventTally } from '../redis-log/tally.js';
-import type { BucketStore } from '../store/store.js';
+import { resolveInstances, selectFiles } from '../read/select.js';
+import { parseWindow } from '../read/window.js';
+import { EVENT_KINDS, type RedisEventKind } from '../redis-log/events.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
 import { withReader } from './reader.js';
 
@@ -42,25 +40,18 @@ already printed came from the altered object); 2 usage or configuration error, b
     return withReader(ctx, EXIT_FAILED, async ({ config, store, signal }) => {
       const instances = await resolveInstances(store, flags.instance ?? [], config.instances, signal);
       const summary = flags.summary ? new EventSummary(kinds) : undefined;
-      let failed = 0;
-      for await (const item of selectFiles(store, instances, { window }, signal)) {
-        if (item.kind === 'problem') {
-          failed++;
-          logger.error({ instance: item.instanceId }, `not read: ${item.detail}`);
-          continue;
-        }
-        const file = item.file;
-        if (summary && file.record.events && !hasLineBounds(window)) {
-          summary.add(file, file.record.events);
-          continue;
-        }
-        const outcome = summary
-          ? await summarise(store, file, filter, summary, signal)
-          : await readEvents(store, file, filter, (event) => write(io.stdout, (json ? eventJson : eventLine)(file, event)), signal);
-        if (outcome.kind === 'verified') continue;
-        failed++;
-        reportProblem(logger, outcome, summary === undefined);
-      }
+      const { failed } = await readArchiveEvents({
+        store,
+        selected: selectFiles(store, instances, { window }, signal),
+        filter,
+        // The one limit on objects read at once, as for search.
+        concurrency: config.archive.concurrency,
+        json,
+        ...(summary ? { summary } : {}),
+        out: io.stdout,
+        onProblem: (problem) => reportProblem(logger, problem),
+        signal,
+      });
       if (summary) await write(io.stdout, json ? summaryJson(summary.result()) : summaryText(summary.result()));
       return failed > 0 ? EXIT_FAILED : EXIT_OK;
     });
@@ -76,24 +67,12 @@ export function parseKinds(values: readonly string[] | undefined): ReadonlySet<R
   return new Set(values as RedisEventKind[]);
 }
 
-/**
- * A file whose counts the record cannot give: one written before events were counted (the
- * archive-time tally over its object), or a window with a time of day (its events inside it).
- */
-async function summarise(store: BucketStore, file: ArchivedFile, filter: EventFilter, summary: EventSummary, signal: AbortSignal): Promise<ContentOutcome> {
-  if (hasLineBounds(filter.window)) {
-    const events: RedisEvent[] = [];
-    const outcome = await readEvents(store, file, filter, (event) => void events.push(event), signal);
-    if (outcome.kind === 'verified') summary.add(file, countEvents(events));
-    return outcome;
+function reportProblem(logger: Logger, problem: EventsProblem): void {
+  if (problem.kind === 'unreadable') {
+    logger.error({ instance: problem.instanceId }, `not read: ${problem.detail}`);
+    return;
   }
-  const tally = new EventTally(Number(file.record.date.slice(0, 4)));
-  const outcome = await readContent(store, file.record, (chunk) => tally.push(chunk), signal);
-  if (outcome.kind === 'verified') summary.add(file, tally.counts());
-  return outcome;
-}
-
-function reportProblem(logger: Logger, outcome: Exclude<ContentOutcome, { kind: 'verified' }>, streamed: boolean): void {
+  const { outcome, streamed } = problem;
   if (outcome.kind === 'missing') {
     logger.error({ key: outcome.key }, `object missing: ${outcome.key}, named by its record; not read`);
     return;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
 import { readContent, type ContentOutcome } from '../read/content.js';
 import { fileLabel, mismatchMessage } from '../read/format.js';
-import { LineSplitter } from '../read/lines.js';
+import { readLines } from '../read/lines.js';
 import type { Sink } from '../read/ordered-output.js';
 import { resolveInstances, selectFiles, type ArchivedFile } from '../read/select.js';
 import { hasLineBounds, lineWindow, parseWindow, type Window } from '../read/window.js';
@@ -84,28 +84,16 @@ function toStdout(store: BucketStore, file: ArchivedFile, window: Window, out: S
   if (!hasLineBounds(window)) return readContent(store, file.record, (chunk) => write(out, chunk), signal);
   const keep = lineWindow(window, file.record.date);
   let kept: Buffer[] = [];
-  const splitter = new LineSplitter((line, _number, terminated) => {
+  const onLine = (line: Buffer, _number: number, terminated: boolean) => {
     if (keep(line)) kept.push(...(terminated ? [line, NEWLINE] : [line]));
-  });
+  };
   const flush = async () => {
     if (kept.length === 0) return;
     const data = Buffer.concat(kept);
     kept = [];
     await write(out, data);
   };
-  return readContent(
-    store,
-    file.record,
-    async (chunk) => {
-      splitter.push(chunk);
-      await flush();
-    },
-    signal,
-  ).then(async (outcome) => {
-    splitter.end();
-    await flush();
-    return outcome;
-  });
+  return readLines(store, file.record, onLine, flush, signal);
 }
 
 /** `DIR/{key}` (without `.gz`: the source bytes), renamed into place only once verified. */

@@ -4,9 +4,9 @@
  */
 import { LogEventReader, type RedisEvent, type RedisEventKind } from '../redis-log/events.js';
 import type { BucketStore } from '../store/store.js';
-import { readContent, type ContentOutcome } from './content.js';
+import type { ContentOutcome } from './content.js';
 import { replicaOf } from './format.js';
-import { LineSplitter } from './lines.js';
+import { readLines } from './lines.js';
 import type { ArchivedFile } from './select.js';
 import type { Window } from './window.js';
 
@@ -24,40 +24,30 @@ export function eventWanted(filter: EventFilter, event: RedisEvent): boolean {
 }
 
 /**
- * Hands on the file's wanted events as its content streams (awaited, so a slow stdout slows the
- * read), then says whether the content matched its record: events of a mismatching object have
- * already been handed on when that is known.
+ * Hands on the file's wanted events as its content streams, a batch after each chunk (awaited,
+ * so a slow stdout slows the read), then says whether the content matched its record: events of
+ * a mismatching object have already been handed on when that is known.
  */
 export async function readEvents(
   store: BucketStore,
   file: ArchivedFile,
   filter: EventFilter,
-  onEvent: (event: RedisEvent) => void | Promise<void>,
+  onEvents: (events: RedisEvent[]) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<ContentOutcome> {
   const reader = new LogEventReader(Number(file.record.date.slice(0, 4)));
   let found: RedisEvent[] = [];
-  const splitter = new LineSplitter((line) => {
+  const onLine = (line: Buffer) => {
     const event = reader.read(line.toString('utf8'));
     if (event && eventWanted(filter, event)) found.push(event);
-  });
+  };
   const flush = async () => {
+    if (found.length === 0) return;
     const events = found;
     found = [];
-    for (const event of events) await onEvent(event);
+    await onEvents(events);
   };
-  const outcome = await readContent(
-    store,
-    file.record,
-    async (chunk) => {
-      splitter.push(chunk);
-      await flush();
-    },
-    signal,
-  );
-  splitter.end();
-  await flush();
-  return outcome;
+  return readLines(store, file.record, onLine, flush, signal);
 }
 
 /** `{time ISO} {instance}/{replica} {kind} {message}` */

@@ -4,6 +4,9 @@
  * chunk (no copy), except one that straddles chunks, so memory holds at most one chunk and one
  * line.
  */
+import type { BucketStore } from '../store/store.js';
+import { readContent, type ContentOutcome, type ObjectRef } from './content.js';
+
 /** `terminated`: a newline followed the line in the source (false only for a last line without one). */
 export type OnLine = (line: Buffer, number: number, terminated: boolean) => void;
 
@@ -46,4 +49,31 @@ export class LineSplitter {
     if (this.carry && this.carry.length > 0) this.onLine(this.carry, ++this.count, false);
     this.carry = undefined;
   }
+}
+
+/**
+ * An object's verified content (readContent) cut into lines: `onLine` sees each line as it
+ * streams and may only gather; `flush` hands on what it gathered, awaited after every chunk and
+ * once after the last line, so a slow consumer slows the read instead of filling memory.
+ */
+export async function readLines(
+  store: BucketStore,
+  object: ObjectRef,
+  onLine: OnLine,
+  flush: () => Promise<void>,
+  signal?: AbortSignal,
+): Promise<ContentOutcome> {
+  const splitter = new LineSplitter(onLine);
+  const outcome = await readContent(
+    store,
+    object,
+    async (chunk) => {
+      splitter.push(chunk);
+      await flush();
+    },
+    signal,
+  );
+  splitter.end();
+  await flush();
+  return outcome;
 }

@@ -105,19 +105,121 @@ const STARTS: StartRule[] = [
   { prefix: '--- WATCHDOG TIMER EXPIRED ---', kind: 'latency-warning' },
 ];
 
-/** Warnings (`#`) told by a phrase anywhere in them; a matching start above wins over these. */
-const WARNINGS: Array<{ kind: RedisEventKind; phrase: RegExp }> = [
-  { kind: 'crash', phrase: /crashed by signal|=== ASSERTION FAILED ===/ },
-  { kind: 'latency-warning', phrase: /Asynchronous AOF fsync is taking too long/ },
-  { kind: 'memory-warning', phrase: /maxmemory|\bOOM\b|Out Of Memory|Cannot allocate memory|overcoming of output buffer limits/ },
+/**
+ * Warnings (`#`) told by a phrase anywhere in them; a matching start above wins over these.
+ * `marks`: two characters of each phrase, rare in other warnings, which a byte scanner looks for
+ * before it runs the expressions (checked below: every phrase holds one).
+ */
+const WARNINGS: Array<{ kind: RedisEventKind; phrase: RegExp; marks: string[] }> = [
+  { kind: 'crash', phrase: /crashed by signal|=== ASSERTION FAILED ===/, marks: ['by', '=='] },
+  { kind: 'latency-warning', phrase: /Asynchronous AOF fsync is taking too long/, marks: ['As'] },
+  { kind: 'memory-warning', phrase: /maxmemory|\bOOM\b|Out Of Memory|Cannot allocate memory|overcoming of output buffer limits/, marks: ['xm', 'OO', 'Of', 'Ca', 'rc'] },
 ];
 
+/** Two ASCII codes as one number: the index of the starts table. */
+function pairKey(first: number, second: number): number {
+  return (first << 8) | second;
+}
+
+interface ByteRule extends StartRule {
+  bytes: Buffer;
+}
+
 /**
- * WARNINGS in bytes, for `classifyMessageBytes`: the same phrases as ASCII literals (`word` where
- * the pattern has `\b` on both sides), listed by their first byte, each with the rank of its
- * warning. A match in the UTF-8 bytes is a match in the decoded text: an ASCII byte never occurs
- * inside a multi-byte sequence, and a non-ASCII byte (or the U+FFFD a bad sequence decodes to) is
- * no word character either way.
+ * The starts by their first two bytes: PAIR_BUCKET holds one plus the index of their bucket in
+ * START_BUCKETS (0: no start begins so). A typed array, since a scanner asks it for every line.
+ */
+const PAIR_BUCKET = new Uint8Array(1 << 16);
+const START_BUCKETS: ByteRule[][] = [];
+for (const rule of STARTS) {
+  const key = pairKey(rule.prefix.charCodeAt(0), rule.prefix.charCodeAt(1));
+  if (PAIR_BUCKET[key] === 0) PAIR_BUCKET[key] = START_BUCKETS.push([]);
+  // Every prefix is ASCII: its bytes start a UTF-8 message exactly when its text starts the decoded one.
+  START_BUCKETS[PAIR_BUCKET[key]! - 1]!.push({ ...rule, bytes: Buffer.from(rule.prefix, 'latin1') });
+}
+
+/** Every mark of a warning phrase as a pair key (see `pairKey`). */
+const WARNING_MARKS = new Uint8Array(1 << 16);
+for (const { phrase, marks } of WARNINGS) {
+  for (const literal of phrase.source.replaceAll('\\b', '').split('|')) {
+    // A phrase without a mark would be skipped by the scan: refuse the table rather than miss it.
+    if (!marks.some((mark) => literal.includes(mark))) throw new Error(`warning phrase "${literal}" holds none of its marks`);
+  }
+  for (const mark of marks) WARNING_MARKS[pairKey(mark.charCodeAt(0), mark.charCodeAt(1))] = 1;
+}
+
+/**
+ * Whether a message beginning with these two bytes can be an event when it is not a warning: a
+ * byte scanner may skip a non-warning line that fails this without reading it further, since
+ * `classifyLine` gives such a line no kind.
+ */
+export function mayStartEvent(first: number, second: number): boolean {
+  return first < 256 && second < 256 && PAIR_BUCKET[pairKey(first, second)] !== 0;
+}
+
+/** The kind of event a parsed line reports, if it reports one. */
+export function classifyLine(line: RedisLogLine): RedisEventKind | undefined {
+  return classifyMessage(line.level, line.message);
+}
+
+/** `classifyLine` for a line known only by its level and message (a scanner that has not parsed the rest). */
+export function classifyMessage(level: string, message: string): RedisEventKind | undefined {
+  if (message.length >= 2 && mayStartEvent(message.charCodeAt(0), message.charCodeAt(1))) {
+    for (const rule of START_BUCKETS[PAIR_BUCKET[pairKey(message.charCodeAt(0), message.charCodeAt(1))]! - 1]!) {
+      if (message.startsWith(rule.prefix) && (!rule.then || rule.then.test(message))) return rule.kind;
+    }
+  }
+  return level === '#' ? classifyWarning(message) : undefined;
+}
+
+/** The kind a warning's message reports by a phrase in it, if any (after its start gave none). */
+function classifyWarning(message: string): RedisEventKind | undefined {
+  for (const warning of WARNINGS) if (warning.phrase.test(message)) return warning.kind;
+  return undefined;
+}
+
+/**
+ * The kind the start of the message [start, end) of `buf` (UTF-8) reports, if any: the first
+ * part of `classifyMessage`, read in place. Decodes the message only for a start that needs its
+ * `then` test, which most lines never reach.
+ */
+export function startKindBytes(buf: Buffer, start: number, end: number): RedisEventKind | undefined {
+  if (end - start < 2) return undefined;
+  const bucket = PAIR_BUCKET[pairKey(buf[start]!, buf[start + 1]!)]!;
+  if (bucket === 0) return undefined;
+  for (const rule of START_BUCKETS[bucket - 1]!) {
+    if (!startsWithBytes(buf, start, end, rule.bytes)) continue;
+    if (!rule.then || rule.then.test(buf.toString('utf8', start, end))) return rule.kind;
+  }
+  return undefined;
+}
+
+/**
+ * `classifyMessage` for a message still in bytes: [start, end) of `buf`, UTF-8. A warning's
+ * phrases are matched in its bytes, which gives each the answer the UTF-8 text gives: the
+ * phrases are ASCII, a UTF-8 decoder turns ASCII bytes (and only those) into ASCII characters,
+ * and every other character is no word character to `\b`.
+ */
+export function classifyMessageBytes(levelCode: number, buf: Buffer, start: number, end: number): RedisEventKind | undefined {
+  const kind = startKindBytes(buf, start, end);
+  if (kind !== undefined || levelCode !== 0x23 /* # */) return kind;
+  return warningKindBytes(buf, start, end);
+}
+
+/** The kind the phrases of a warning's message [start, end) report, once its start reported none. */
+export function warningKindBytes(buf: Buffer, start: number, end: number): RedisEventKind | undefined {
+  // Most warnings hold no mark: they are told without a string or an expression.
+  for (let at = start; at + 1 < end; at++) {
+    if (WARNING_MARKS[pairKey(buf[at]!, buf[at + 1]!)] === 1) return warningInPlace(buf, start, end);
+  }
+  return undefined;
+}
+
+/**
+ * WARNINGS in bytes: the same phrases as ASCII literals (`word` where the pattern has `\b` on
+ * both sides), listed by their first byte, each with the rank of its warning. Warnings are common
+ * in busy logs (the simulator's text: 87 MiB of them per GiB), and a string made for each kept
+ * V8's young generation growing through a long transfer.
  */
 interface WarningPhrase {
   bytes: Buffer;
@@ -135,66 +237,8 @@ WARNINGS.forEach(({ phrase }, rank) => {
   }
 });
 
-/** Two ASCII codes as one number: the index of the starts table. */
-function pairKey(first: number, second: number): number {
-  return (first << 8) | second;
-}
-
-const STARTS_BY_PAIR = new Map<number, Array<StartRule & { bytes: Buffer }>>();
-for (const rule of STARTS) {
-  const key = pairKey(rule.prefix.charCodeAt(0), rule.prefix.charCodeAt(1));
-  // Every prefix is ASCII: its bytes start a UTF-8 message exactly when its text starts the decoded one.
-  STARTS_BY_PAIR.set(key, [...(STARTS_BY_PAIR.get(key) ?? []), { ...rule, bytes: Buffer.from(rule.prefix, 'latin1') }]);
-}
-
-/**
- * Whether a message beginning with these two bytes can be an event when it is not a warning: a
- * byte scanner may skip a non-warning line that fails this without reading it further, since
- * `classifyLine` gives such a line no kind.
- */
-export function mayStartEvent(first: number, second: number): boolean {
-  return STARTS_BY_PAIR.has(pairKey(first, second));
-}
-
-/** The kind of event a parsed line reports, if it reports one. */
-export function classifyLine(line: RedisLogLine): RedisEventKind | undefined {
-  return classifyMessage(line.level, line.message);
-}
-
-/** `classifyLine` for a line known only by its level and message (a scanner that has not parsed the rest). */
-export function classifyMessage(level: string, message: string): RedisEventKind | undefined {
-  if (message.length >= 2) {
-    const rules = STARTS_BY_PAIR.get(pairKey(message.charCodeAt(0), message.charCodeAt(1)));
-    if (rules) {
-      for (const rule of rules) {
-        if (message.startsWith(rule.prefix) && (!rule.then || rule.then.test(message))) return rule.kind;
-      }
-    }
-  }
-  if (level === '#') {
-    for (const warning of WARNINGS) if (warning.phrase.test(message)) return warning.kind;
-  }
-  return undefined;
-}
-
-/**
- * `classifyMessage` for a message still in bytes: [start, end) of `buf`, UTF-8. Decodes it only
- * for a warning or a start that needs its `then` test, which most lines never reach.
- */
-export function classifyMessageBytes(levelCode: number, buf: Buffer, start: number, end: number): RedisEventKind | undefined {
-  if (end - start >= 2) {
-    const rules = STARTS_BY_PAIR.get(pairKey(buf[start]!, buf[start + 1]!));
-    if (rules) {
-      for (const rule of rules) {
-        if (!startsWithBytes(buf, start, end, rule.bytes)) continue;
-        if (!rule.then) return rule.kind;
-        if (rule.then.test(buf.toString('utf8', start, end))) return rule.kind;
-      }
-    }
-  }
-  if (levelCode !== 0x23 /* # */) return undefined;
-  // Warnings are common in busy logs, and this runs on every archived byte: matched in place, in
-  // one pass over the message, no string made. The first warning of the list that matches wins.
+/** The first warning of the list whose phrase [start, end) holds: one pass over the bytes, no string made. */
+function warningInPlace(buf: Buffer, start: number, end: number): RedisEventKind | undefined {
   let best = WARNINGS.length;
   for (let at = start; at < end && best > 0; at++) {
     const phrases = PHRASES_BY_FIRST_BYTE[buf[at]!];
@@ -217,9 +261,12 @@ function isWordByte(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f;
 }
 
+/** Whether [start, end) begins with `prefix`, whose first two bytes the caller has matched. */
 function startsWithBytes(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  if (end - start < prefix.length) return false;
-  for (let i = 2; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  const last = prefix.length - 1;
+  // The last byte first: a wrong rule of a shared bucket (seven start "Background ") fails there at once.
+  if (end - start <= last || buf[start + last] !== prefix[last]) return false;
+  for (let i = 2; i < last; i++) if (buf[start + i] !== prefix[i]) return false;
   return true;
 }
 

@@ -88,7 +88,7 @@ export function scanLogLine(buf: Uint8Array, start: number, end: number, fallbac
   const dayEnd = digitsEnd(buf, at + 1, Math.min(end, at + 3));
   if (dayEnd === at + 1 || buf[dayEnd] !== SPACE || dayEnd + 5 > end) return false;
   const day = digitsValue(buf, at + 1, dayEnd);
-  const month = MONTHS.get(monthKey(buf, dayEnd + 1));
+  const month = monthOf(monthKey(buf, dayEnd + 1));
   if (month === undefined || buf[dayEnd + 4] !== SPACE) return false;
   at = dayEnd + 5;
   let year = fallbackYear;
@@ -173,6 +173,18 @@ function threeDigits(buf: Uint8Array, at: number): number {
 
 function monthKey(buf: Uint8Array, at: number): number {
   return (buf[at]! << 16) | (buf[at + 1]! << 8) | buf[at + 2]!;
+}
+
+// A file's lines share their month: remember the last one rather than hash its letters each time.
+let lastMonthKey = -1;
+let lastMonth: number | undefined;
+
+function monthOf(key: number): number | undefined {
+  if (key !== lastMonthKey) {
+    lastMonthKey = key;
+    lastMonth = MONTHS.get(key);
+  }
+  return lastMonth;
 }
 
 // A file's lines share their day: remember the last one's midnight rather than ask Date.UTC each time.
