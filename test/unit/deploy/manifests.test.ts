@@ -163,7 +163,7 @@ describe('the Dockerfile', () => {
 
   it('starts node dist/cli.js with a command the CLI has, and exposes the metrics port', async () => {
     const stage = runtimeStage();
-    expect(execForm(instructions(stage, 'ENTRYPOINT').at(-1)!)).toEqual(['node', 'dist/cli.js']);
+    expect(execForm(instructions(stage, 'ENTRYPOINT').at(-1)!)).toEqual(['node', '--max-semi-space-size=4', 'dist/cli.js']); // the start-up flag: test/unit/structure/startup-flags.test.ts
     const cmd = execForm(instructions(stage, 'CMD').at(-1)!);
     expect(cmd).toEqual(['schedule']);
     expect(argvProblems(cmd, await cliCommands())).toEqual([]);
