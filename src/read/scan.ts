@@ -27,9 +27,15 @@ export class MatchScanner {
       this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk);
       return;
     }
-    const block = this.carry ? Buffer.concat([this.carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+    let from = 0;
+    if (this.carry) {
+      // Only the line the carry begins is joined: copying the whole chunk behind it would cost a copy of every byte.
+      const first = chunk.indexOf(0x0a);
+      this.scan(Buffer.concat([this.carry, chunk.subarray(0, first + 1)]));
+      from = first + 1;
+    }
+    if (from <= last) this.scan(chunk.subarray(from, last + 1));
     this.carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
-    this.scan(block);
   }
 
   /** The bytes after the last newline are a last line of their own. */
