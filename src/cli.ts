@@ -26,12 +26,12 @@ export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 export const COMMANDS: Command[] = [archiveCommand, scheduleCommand, coverageCommand, verifyCommand, logsCommand, searchCommand, eventsCommand, reportCommand, initCommand];
 
 /** The command line, parsed for one command: its flags and words, or what is wrong with it. */
-type Parsed =
+export type Parsed =
   | { kind: 'run'; command: Command; flags: Flags; args: string[] }
   | { kind: 'print'; text: string }
   | { kind: 'usage'; message: string; help: string };
 
-function parse(argv: string[]): Parsed {
+export function parseCommandLine(argv: string[]): Parsed {
   const [name, ...rest] = argv;
   if (name === undefined) return { kind: 'usage', message: 'no command given', help: globalHelp(COMMANDS) };
   if (name === '--help' || name === '-h') return { kind: 'print', text: globalHelp(COMMANDS) };
@@ -47,7 +47,12 @@ function parse(argv: string[]): Parsed {
     const what = name.startsWith('-') ? `${name} before a command` : `unknown command ${JSON.stringify(name)}`;
     return { kind: 'usage', message: `${what}: the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, help: globalHelp(COMMANDS) };
   }
-  const options = Object.fromEntries(command.flags.map((flag) => [flag, { type: FLAG_SPECS[flag].type, multiple: FLAG_SPECS[flag].multiple ?? false }]));
+  const options = Object.fromEntries(
+    command.flags.map((flag) => {
+      const { type, multiple, short } = FLAG_SPECS[flag];
+      return [flag, { type, multiple: multiple ?? false, ...(short ? { short } : {}) }];
+    }),
+  );
   // Not strict: an unknown flag or a missing value is found from the parsed fields below, so the
   // message can name the command's own flags.
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: false, options: { ...options, help: { type: 'boolean', short: 'h' } } });
@@ -56,7 +61,7 @@ function parse(argv: string[]): Parsed {
   const valued = command.flags.filter((flag) => FLAG_SPECS[flag].type === 'boolean' && values[flag] !== undefined && typeof values[flag] !== 'boolean');
   const problem =
     unknown.length > 0
-      ? `${command.name} does not take ${unknown.map((f) => `--${f}`).join(', ')}`
+      ? `${command.name} does not take ${unknown.map((f) => (f.length === 1 ? `-${f}` : `--${f}`)).join(', ')}`
       : valueless.length > 0
         ? `${valueless.map(flagSynopsis).join(', ')}: the value is missing`
         : valued.length > 0
@@ -76,7 +81,7 @@ function parse(argv: string[]): Parsed {
 
 /** Parses argv, runs one command, returns the exit code. Only the CLI reads env and argv. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parse(argv);
+  const parsed = parseCommandLine(argv);
   if (parsed.kind === 'print') {
     io.stdout.write(parsed.text);
     return EXIT_OK;

@@ -17,7 +17,7 @@ export interface BenchOptions {
   latencyMs: number;
   /** Fleet at concurrency 1: on a 10% subset (default) or the whole fleet. */
   c1Full: boolean;
-  /** Write V8 CPU profiles of the archiver runs into .bench/profiles/. */
+  /** Write V8 CPU profiles of the archiver and search runs into .bench/profiles/. */
   profile: boolean;
   /**
    * dcs.requestsPerSecond for the passes (the archiver's default caps a pass at that many listing
@@ -87,7 +87,7 @@ export const USAGE = `npm run bench -- [flags]      (build first: npm run build)
   --big MIB,MIB        sizes of the big-file scenario: the large file, then the smaller one whose peak
                        RSS it is compared with (default 1024,100; e.g. 200,20 for the memory check)
   --part-size MIB      archive.partSizeMiB of the big-file pass and its baselines (default: the archiver's)
-  --profile            write V8 CPU profiles of the archiver runs to .bench/profiles/
+  --profile            write V8 CPU profiles of the archiver and search runs to .bench/profiles/
   --out FILE           results JSON (default .bench/results.json)
   --help`;
 

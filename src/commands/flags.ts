@@ -34,6 +34,8 @@ export interface FlagSpec {
   multiple?: boolean;
   /** What the value is called in help (`FILE`, `ID`); string flags only. */
   value?: string;
+  /** The one-letter form, where a familiar tool has one (search's are grep's). */
+  short?: string;
   help: string;
 }
 
@@ -53,9 +55,9 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
   until: { type: 'string', value: 'T', help: 'up to this day (included) or UTC time (excluded); a time keeps only the lines before it' },
   replica: { type: 'string', value: 'IP', help: "only this replica's files (its replication IP)" },
   output: { type: 'string', value: 'DIR', help: 'write each file under DIR at its bucket key (a .gz key without .gz: the source bytes), verified, instead of to stdout' },
-  'fixed-strings': { type: 'boolean', help: 'PATTERN is plain text, not a regular expression (grep -F)' },
-  'ignore-case': { type: 'boolean', help: 'match upper and lower case alike (grep -i)' },
-  count: { type: 'boolean', help: 'print the number of matching lines per file instead of the lines (grep -c)' },
+  'fixed-strings': { type: 'boolean', short: 'F', help: 'PATTERN is plain text, not a regular expression (grep -F)' },
+  'ignore-case': { type: 'boolean', short: 'i', help: 'match upper and lower case alike (grep -i)' },
+  count: { type: 'boolean', short: 'c', help: 'print the number of matching lines per file instead of the lines (grep -c)' },
   force: { type: 'boolean', help: 'overwrite the file if it exists (default: leave it and exit 2)' },
   kind: { type: 'string', multiple: true, value: 'K', help: 'only events of this kind, e.g. rdb-save-started (repeatable; `help events` lists them)' },
   summary: { type: 'boolean', help: 'count, first and last time per instance, replica and kind, instead of the timeline' },
@@ -65,4 +67,10 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
 export function flagSynopsis(name: FlagName): string {
   const spec = FLAG_SPECS[name];
   return spec.value ? `--${name} ${spec.value}` : `--${name}`;
+}
+
+/** `-F, --fixed-strings` where the flag has a one-letter form, else the long form alone. */
+export function flagForms(name: FlagName): string {
+  const short = FLAG_SPECS[name].short;
+  return short ? `-${short}, ${flagSynopsis(name)}` : flagSynopsis(name);
 }

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { FLAG_SPECS, flagSynopsis, type FlagName } from './flags.js';
+import { FLAG_SPECS, flagForms, flagSynopsis, type FlagName } from './flags.js';
 
 const BIN = 'dcs-log-archiver';
 
@@ -44,7 +44,9 @@ function table(rows: Array<[string, string]>): string {
 /** One command: what it does, its words and flags with their meanings, and examples. */
 export function commandHelp(command: Command): string {
   const args = command.args ?? [];
-  const flagRows = command.flags.map((name): [string, string] => [flagSynopsis(name), FLAG_SPECS[name].help]);
+  // Where some flag has a one-letter form, the long forms line up after the `-X, ` column.
+  const indent = command.flags.some((name) => FLAG_SPECS[name].short) ? '    ' : '';
+  const flagRows = command.flags.map((name): [string, string] => [FLAG_SPECS[name].short ? flagForms(name) : `${indent}${flagSynopsis(name)}`, FLAG_SPECS[name].help]);
   const sections = [
     `${BIN} ${synopsis(command)}${command.flags.length > 0 ? ' [flags]' : ''}\n  ${command.summary}`,
     ...(args.length > 0 ? [`Arguments:\n${table(args.map((arg): [string, string] => [arg.name, arg.help]))}`] : []),

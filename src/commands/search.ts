@@ -17,7 +17,7 @@ export const searchCommand: Command = {
   args: [{ name: 'PATTERN', required: true, help: 'a JavaScript regular expression (grep -E syntax and more), or plain text with --fixed-strings' }],
   examples: [
     "search 'Background saving' --instance orders-cache --since 2026-11-14 --until 2026-11-15",
-    "search 'oom|out of memory' --ignore-case --count",
+    "search -ic 'oom|out of memory'",
     'search --fixed-strings "MASTER MODE enabled" --json',
   ],
   exitCodes: `Exit codes (grep's): 0 some line matched; 1 none did; 2 an error: a usage or configuration

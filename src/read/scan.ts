@@ -1,7 +1,7 @@
 /**
  * Finds the matching lines of a stream without looking at every line: each chunk's whole lines
- * are searched as one block (a byte search for a fixed string, one regular-expression scan
- * otherwise), and only the lines a hit lands in are cut out and tested on their own, so the
+ * are searched as one block (a byte search for a fixed string or for each of a pattern's
+ * plain-text alternatives, one regular-expression scan otherwise), and only the lines a hit lands in are cut out and tested on their own, so the
  * result is exactly the per-line one. Line numbers come from counting newlines up to each hit.
  * For patterns the block search cannot serve (lookarounds), LineSplitter and `test` do it.
  */
@@ -27,9 +27,15 @@ export class MatchScanner {
       this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk);
       return;
     }
-    const block = this.carry ? Buffer.concat([this.carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+    let from = 0;
+    if (this.carry) {
+      // Only the line the carry begins is joined: copying the whole chunk behind it would cost a copy of every byte.
+      const first = chunk.indexOf(0x0a);
+      this.scan(Buffer.concat([this.carry, chunk.subarray(0, first + 1)]));
+      from = first + 1;
+    }
+    if (from <= last) this.scan(chunk.subarray(from, last + 1));
     this.carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
-    this.scan(block);
   }
 
   /** The bytes after the last newline are a last line of their own. */
@@ -44,16 +50,24 @@ export class MatchScanner {
   /** `block` is whole lines, each ending in a newline. */
   private scan(block: Buffer): void {
     const found = this.matcher.block;
-    if (found.kind === 'bytes') this.scanBytes(block, found.needle);
+    if (found.kind === 'bytes') this.scanBytes(block, [found.needle]);
+    else if (found.kind === 'needles') this.scanBytes(block, found.needles);
     else this.scanText(block.toString('utf8'), found.regex);
   }
 
-  private scanBytes(block: Buffer, needle: Buffer): void {
+  /** Every line that holds one of `needles`, in order: each needle's next hit is kept, the earliest taken. */
+  private scanBytes(block: Buffer, needles: Buffer[]): void {
     let counted = 0;
     let from = 0;
     let number = this.lines;
+    const next = needles.map((needle) => block.indexOf(needle));
     for (;;) {
-      const hit = block.indexOf(needle, from);
+      let hit = -1;
+      for (let i = 0; i < needles.length; i++) {
+        // A hit in a line already passed is looked for again from here.
+        if (next[i]! !== -1 && next[i]! < from) next[i] = block.indexOf(needles[i]!, from);
+        if (next[i]! !== -1 && (hit === -1 || next[i]! < hit)) hit = next[i]!;
+      }
       if (hit === -1) break;
       const start = hit === 0 ? 0 : block.lastIndexOf(0x0a, hit - 1) + 1;
       const end = block.indexOf(0x0a, hit);

@@ -79,7 +79,7 @@ export async function search(ctx: BenchContext): Promise<SearchResult> {
     if (read !== total) throw new Error(`search bench: the GET baseline read ${read} bytes, the objects hold ${total}`);
     get.push(total / MiB / (getMs / 1000));
 
-    const searched = await runSearch(setup.root, setup.workDir, configFile, `search-${run}`, [], setup.bucket);
+    const searched = await runSearch(setup, configFile, `search-${run}`, []);
     if (searched.bytes !== total) throw new Error(`search bench: search read ${searched.bytes} bytes, the objects hold ${total}`);
     found.push(total / MiB / (searched.ms / 1000));
     wall.push(total / MiB / (searched.wallMs / 1000));
@@ -87,7 +87,7 @@ export async function search(ctx: BenchContext): Promise<SearchResult> {
     rss.push(searched.maxRssBytes);
     matches = searched.matches;
 
-    const small = await runSearch(setup.root, setup.workDir, configFile, `search-small-${run}`, ['--instance', ids[0]!], setup.bucket);
+    const small = await runSearch(setup, configFile, `search-small-${run}`, ['--instance', ids[0]!]);
     rssSmall.push(small.maxRssBytes);
   }
   return {
@@ -115,11 +115,14 @@ interface SearchRun {
 }
 
 /** `node dist/cli.js search PATTERN` as its own process, under /usr/bin/time -v for its peak RSS. */
-async function runSearch(root: string, workDir: string, configFile: string, label: string, extra: string[], b: BenchContext['setup']['bucket']): Promise<SearchRun> {
+async function runSearch(setup: BenchContext['setup'], configFile: string, label: string, extra: string[]): Promise<SearchRun> {
+  const { root, workDir, bucket: b } = setup;
   const outFile = join(workDir, `${label}.out`);
   const logFile = join(workDir, `${label}.log`);
   const timeFile = join(workDir, `${label}.time.txt`);
-  const cli = [join(root, 'dist/cli.js'), 'search', PATTERN, '--config', configFile, ...extra];
+  // With --profile, the search process's V8 CPU profile too (.bench/profiles/{label}.cpuprofile).
+  const profile = setup.profileDir ? ['--cpu-prof', '--cpu-prof-dir', setup.profileDir, '--cpu-prof-name', `${label}.cpuprofile`] : [];
+  const cli = [...profile, join(root, 'dist/cli.js'), 'search', PATTERN, '--config', configFile, ...extra];
   const useTime = existsSync('/usr/bin/time');
   const [command, args] = useTime ? ['/usr/bin/time', ['-v', '-o', timeFile, process.execPath, ...cli]] : [process.execPath, cli];
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_ACCESS_KEY_ID: b.accessKeyId, AWS_SECRET_ACCESS_KEY: b.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true', LOG_FORMAT: 'json', LOG_LEVEL: 'debug' };

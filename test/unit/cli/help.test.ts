@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, main } from '../../../src/cli.js';
+import { COMMANDS, main, parseCommandLine } from '../../../src/cli.js';
 import { FLAG_SPECS } from '../../../src/commands/flags.js';
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -84,5 +84,35 @@ describe('usage errors name what the command takes', () => {
     const { code, stderr } = await cli([]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^no command given\n/);
+  });
+});
+
+describe("search's one-letter flags, as grep spells them", () => {
+  const flagsOf = (argv: string[]) => {
+    const parsed = parseCommandLine(argv);
+    if (parsed.kind !== 'run') throw new Error(`not a run: ${JSON.stringify(parsed)}`);
+    return { flags: parsed.flags, args: parsed.args };
+  };
+
+  it('reads -F, -i and -c, apart or together, as --fixed-strings, --ignore-case and --count', () => {
+    const long = flagsOf(['search', '--fixed-strings', '--ignore-case', '--count', 'a.b']);
+    expect(long).toEqual({ flags: { 'fixed-strings': true, 'ignore-case': true, count: true }, args: ['a.b'] });
+    expect(flagsOf(['search', '-F', '-i', '-c', 'a.b'])).toEqual(long);
+    expect(flagsOf(['search', '-Fic', 'a.b'])).toEqual(long);
+    expect(flagsOf(['search', 'a.b', '-i'])).toEqual({ flags: { 'ignore-case': true }, args: ['a.b'] });
+  });
+
+  it('refuses a one-letter flag the command does not take, spelled as it was given', async () => {
+    const { code, stderr } = await cli(['logs', '-c']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^logs does not take -c\nlogs takes: /);
+  });
+
+  it('shows the one-letter form beside the long one on the help page, the long forms lined up', async () => {
+    const { stdout } = await cli(['help', 'search']);
+    expect(stdout).toContain('  -F, --fixed-strings  ');
+    expect(stdout).toContain('  -i, --ignore-case    ');
+    expect(stdout).toContain('  -c, --count          ');
+    expect(stdout).toContain('      --json           ');
   });
 });

@@ -35,9 +35,19 @@ describe('compileMatcher', () => {
   it('offers a block search except for lookarounds, which could look past a line', () => {
     const options = { fixedStrings: false, ignoreCase: false };
     expect(compileMatcher('MASTER', { ...options, fixedStrings: true }).block).toEqual({ kind: 'bytes', needle: Buffer.from('MASTER') });
-    expect(compileMatcher('a|b', options).block?.kind).toBe('regex');
+    expect(compileMatcher('a.b|c', options).block?.kind).toBe('regex');
     expect(compileMatcher('(?<!x)foo', options).block).toBeUndefined();
     expect(compileMatcher('foo(?=bar)', options).block).toBeUndefined();
+  });
+
+  it('searches a pattern of plain ASCII alternatives as the bytes of each, and anything else as an expression', () => {
+    const options = { fixedStrings: false, ignoreCase: false };
+    expect(compileMatcher('MASTER MODE enabled|Failover election won', options).block).toEqual({ kind: 'needles', needles: [Buffer.from('MASTER MODE enabled'), Buffer.from('Failover election won')] });
+    expect(compileMatcher('Background saving', options).block).toEqual({ kind: 'needles', needles: [Buffer.from('Background saving')] });
+    for (const pattern of ['a|', '|a', 'a||b', 'café|b', 'a\\.b|c', 'a{2}|b', '(a)|b', 'a|[b]', 'x$|y', '^x|y', 'a+|b', 'a\tb|c']) {
+      expect(compileMatcher(pattern, options).block?.kind, pattern).toBe('regex');
+    }
+    expect(compileMatcher('a|b', { ...options, ignoreCase: true }).block?.kind).toBe('regex');
   });
 
   it('refuses an invalid regular expression, naming PATTERN and the way out', () => {

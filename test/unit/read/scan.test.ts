@@ -48,6 +48,11 @@ const CASES: Array<[string, MatchOptions]> = [
   ['[^a]+MASTER', PLAIN],
   ['ün.code', PLAIN],
   ['saving|enabled', PLAIN],
+  ['MASTER|saving', PLAIN],
+  ['x|MASTER|MAST|enabled', PLAIN],
+  ['no such text|ünïcode', PLAIN],
+  ['no such text|nor this', PLAIN],
+  ['1:S 14|MASTER at|cut by', PLAIN],
   ['\\bMASTER\\b', { fixedStrings: false, ignoreCase: true }],
 ];
 
