@@ -134,6 +134,12 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
   return report;
 }
 
+/**
+ * The UTC start time to the millisecond, then a random suffix: run reports' keys sort in start
+ * order, also for two passes that start within one second (a one-shot pass right after a
+ * scheduled one). Ids of whole seconds (`20261114T031700Z-1a2b3c`) from earlier versions sort
+ * among them by their second.
+ */
 export function newRunId(at: Date): string {
-  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${at.toISOString().replace(/[-:]/g, '')}-${randomBytes(3).toString('hex')}`;
 }

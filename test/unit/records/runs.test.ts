@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PassResult } from '../../../src/events.js';
 import { runReportKey } from '../../../src/records/layout.js';
 import { buildRunReport, type InstanceReport, type ReportShard } from '../../../src/records/run-report.js';
+import { latestRunId } from '../../../src/records/catalog.js';
 import { readLastPasses } from '../../../src/records/runs.js';
 import { newRunId } from '../../../src/pass/run-once.js';
 import { createFileStore } from '../../../src/store/file-store.js';
@@ -15,12 +16,12 @@ const failure = { source: 'dcs' as const, kind: 'file' as const, reason: 'dcs.ht
 const atRisk = (n: number): InstanceReport['coverage'] =>
   ({ atRisk: Array.from({ length: n }, (_, i) => ({ replica: 'r', date: `2026-11-1${i}` })) }) as unknown as InstanceReport['coverage'];
 
-/** A store with one report a day, from `base`, of the results and shards given. */
-async function storeWith(passes: Array<{ result: PassResult; shard?: ReportShard; daysAtRisk?: number }>): Promise<{ store: BucketStore; runIds: string[] }> {
+/** A store with one report a day (or every `stepMs`), from `base`, of the results and shards given. */
+async function storeWith(passes: Array<{ result: PassResult; shard?: ReportShard; daysAtRisk?: number }>, stepMs = 86_400_000): Promise<{ store: BucketStore; runIds: string[] }> {
   const store = createFileStore({ root: await mkdtemp(join(tmpdir(), 'archiver-runs-')) });
   const runIds: string[] = [];
   for (const [day, pass] of passes.entries()) {
-    const startedAt = new Date(base.getTime() + day * 86_400_000);
+    const startedAt = new Date(base.getTime() + day * stepMs);
     const instance: InstanceReport = { instanceId: 'i', projectId: 'p', archived: [], skipped: [], failed: pass.result === 'partial' ? [{ fileName: 'f', logId: 'l', date: 'd', ...failure }] : [], coverage: atRisk(pass.daysAtRisk ?? 0) };
     const report = buildRunReport({
       runId: newRunId(startedAt),
@@ -58,6 +59,15 @@ describe('readLastPasses', () => {
     const all = await readLastPasses(store);
     expect([all.newest?.runId, all.lastSuccess?.runId]).toEqual([runIds[0], runIds[0]]);
     expect((await readLastPasses(store, { shard: { index: 0, count: 3 } })).newest).toBeUndefined();
+  });
+
+  it('tells passes that start within one second by their start, not by the random part of their ids', async () => {
+    const passes = Array.from({ length: 20 }, (_, i) => ({ result: i === 19 ? ('partial' as const) : ('ok' as const) }));
+    const { store, runIds } = await storeWith(passes, 37);
+    expect(new Set(runIds.map((id) => id.slice(0, 15))).size).toBe(1);
+    const last = await readLastPasses(store);
+    expect([last.newest?.runId, last.lastSuccess?.runId]).toEqual([runIds[19], runIds[18]]);
+    expect(await latestRunId(store, new Date(base.getTime() + 1000))).toBe(runIds[19]);
   });
 
   it('passes over a report that cannot be read, naming it, and finds nothing in an empty bucket', async () => {
