@@ -101,7 +101,9 @@ export async function runOnce(config: Config, deps: PassDeps, options: PassOptio
     const targets = selectTargets(candidates, { only: options.only, shard: options.shard });
     await checkDestination(deps.store, scope.hard, onEvent, dryRun ? undefined : settingsProbeKey(runId));
     onEvent({ type: 'pass-started', runId, instances: targets.length, dryRun });
-    instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready));
+    // Twice the limit open: the limit stays busy while instances move between stages, and a pass
+    // over 10,000 instances holds a few dozen instances' listings and records, not all of them.
+    instances = await inCanaryOrder(targets, (target, ready) => archiveInstance(target, ctx, ready), { open: 2 * config.archive.concurrency });
   } catch (error) {
     scope.noteFailure(error);
     if (!scope.fatal()) throw error;

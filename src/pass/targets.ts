@@ -113,16 +113,39 @@ export function selectTargets<P>(candidates: Array<InstanceRef & { project: P }>
  * Runs `work` for every target, each project's first target alone: if its credentials are
  * wrong, one request learns it, not a burst (five bad signatures in a row lock the access key
  * for five minutes). The others of the project start once the first calls `ready` (or ends).
+ *
+ * At most `open` targets are worked on at once, each project's first ones taken first; the
+ * next starts when one ends. An instance holds its listing and records from its survey to its
+ * close, so this bounds a pass's memory by `open`, not by the fleet. The I/O itself is bounded
+ * by the pass's one limit, inside `work`; `open` only has to keep that limit busy.
  */
-export function inCanaryOrder<P, R>(targets: Array<InstanceRef & { project: P }>, work: (target: InstanceRef & { project: P }, ready: () => void) => Promise<R>): Promise<R[]> {
+export async function inCanaryOrder<P, R>(targets: Array<InstanceRef & { project: P }>, work: (target: InstanceRef & { project: P }, ready: () => void) => Promise<R>, options: { open: number }): Promise<R[]> {
+  const projects = new Set<P>();
+  const firsts: number[] = [];
+  const rest: number[] = [];
+  for (const [index, target] of targets.entries()) {
+    (projects.has(target.project) ? rest : firsts).push(index);
+    projects.add(target.project);
+  }
+  const order = [...firsts, ...rest];
   const canaries = new Map<P, Promise<void>>();
-  return Promise.all(
-    targets.map((target) => {
+  const results = new Array<R>(targets.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let at = next++; at < order.length; at = next++) {
+      const index = order[at]!;
+      const target = targets[index]!;
       const canary = canaries.get(target.project);
-      if (canary) return canary.then(() => work(target, () => undefined));
+      if (canary) {
+        await canary;
+        results[index] = await work(target, () => undefined);
+        continue;
+      }
       let ready = () => {};
       canaries.set(target.project, new Promise<void>((resolve) => (ready = resolve)));
-      return work(target, ready).finally(ready);
-    }),
-  );
+      results[index] = await work(target, ready).finally(ready);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.open, targets.length)) }, lane));
+  return results;
 }

@@ -44,7 +44,7 @@ describe('inCanaryOrder', () => {
         await new Promise<void>((resolve) => (finishFirst = resolve));
       }
       return target.id;
-    });
+    }, { open: 3 });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(log).toEqual(['start a', 'start c']);
     readyFirst();
@@ -61,10 +61,47 @@ describe('inCanaryOrder', () => {
         started.push(target.id);
         if (target.id === 'a') throw new Error('first failed');
         return target.id;
-      }),
+      }, { open: 2 }),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(results[0]).toMatchObject({ status: 'rejected' });
     expect(started).toEqual(['a', 'b']);
+  });
+
+  it("works on at most `open` targets at once, each project's first ones first, and returns the results in the targets' order", async () => {
+    const projects = [{ name: 'p0' }, { name: 'p1' }, { name: 'p2' }];
+    const many = Array.from({ length: 60 }, (_, i) => ({ id: `i-${i}`, name: undefined, project: projects[i < 50 ? 0 : i < 55 ? 1 : 2]! }));
+    let open = 0;
+    let most = 0;
+    const started: string[] = [];
+    const results = await inCanaryOrder(many, async (target, ready) => {
+      started.push(target.id);
+      open += 1;
+      most = Math.max(most, open);
+      await new Promise((resolve) => setImmediate(resolve));
+      ready();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      open -= 1;
+      return target.id;
+    }, { open: 4 });
+    expect(most).toBe(4);
+    expect(started.slice(0, 3)).toEqual(['i-0', 'i-50', 'i-55']);
+    expect(started.sort()).toEqual(many.map((t) => t.id).sort());
+    expect(results).toEqual(many.map((t) => t.id));
+  });
+
+  it('starts nothing but the first of a project while that one is not ready, however wide `open` is', async () => {
+    const many = Array.from({ length: 10 }, (_, i) => ({ id: `i-${i}`, name: undefined, project: first }));
+    const started: string[] = [];
+    let readyFirst = () => {};
+    const results = inCanaryOrder(many, async (target, ready) => {
+      started.push(target.id);
+      if (target.id === 'i-0') await new Promise<void>((resolve) => (readyFirst = () => (ready(), resolve())));
+      return target.id;
+    }, { open: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(started).toEqual(['i-0']);
+    readyFirst();
+    expect(await results).toEqual(many.map((t) => t.id));
   });
 });
