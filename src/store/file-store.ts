@@ -281,7 +281,19 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
           }
         }
       }
-      yield* walk(root, '');
+      // Straight to the directory the prefix names in full (`records/{id}/`): reading and sorting
+      // the root's and `records/`'s entries to list one instance's records made a pass over N
+      // instances cost N². The root is looked at as reading it would: missing is not empty.
+      const start = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+      if (start === '') return yield* walk(root, '');
+      if (start.startsWith(`${UPLOADS}/`)) return;
+      try {
+        if (!(await stat(root)).isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
+      } catch (error) {
+        if (codeOf(error) === 'ENOENT' && (await rootCreatable())) return;
+        throw fail(error, 'check', '');
+      }
+      yield* walk(join(root, ...start.split('/').slice(0, -1)), start);
     },
 
     async delete(key) {

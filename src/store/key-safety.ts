@@ -52,8 +52,13 @@ export function normalizeBasePrefix(prefix: string): string {
 
 /** S3 lists keys in UTF-8 byte order; JavaScript compares UTF-16 code units, which differ above U+FFFF. */
 export function compareKeys(a: string, b: string): number {
+  // Below U+D800 both orders agree, and keys are nearly always plain: no buffers made for them.
+  if (!BEYOND_BMP_ORDER.test(a) && !BEYOND_BMP_ORDER.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+/** Code units from which UTF-16 and UTF-8 orders can differ (surrogates sort before U+E000..U+FFFF in UTF-16). */
+const BEYOND_BMP_ORDER = /[\uD800-\uFFFF]/;
 
 function unsafe(what: 'key' | 'prefix', value: string, problem: string): ArchiveError {
   return new ArchiveError('store', 'file', 'unsafe-key', `refusing ${what} ${JSON.stringify(value)}: it ${problem}`);

@@ -123,6 +123,7 @@ describe('file store', () => {
     expect(error).toMatchObject({ kind: 'fatal' });
     expect((error as Error).message).toContain('does not exist');
     await expect(collect(store.list(''))).rejects.toMatchObject({ kind: 'fatal' });
+    await expect(collect(store.list('records/i-1/'))).rejects.toMatchObject({ kind: 'fatal' });
   });
 
   // Root may write anywhere, so only an ordinary user can see the refusal.

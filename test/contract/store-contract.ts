@@ -137,6 +137,20 @@ export function describeStoreContract(name: string, makeStore: (options: Contrac
       expect(await collect(store.list('nothing/'))).toEqual([]);
     });
 
+    it('lists under a prefix of several whole segments exactly as under a shorter one, start-after included', async () => {
+      const keys = ['r/x/1', 'r/x/2', 'r/x/3/4', 'r/x-y/1', 'r/x0', 'r/y/1', 'q/x/1'];
+      for (const key of keys) await store.put(key, key);
+      const keysOf = async (prefix: string, startAfter?: string) => (await collect(store.list(prefix, startAfter ? { startAfter } : {}))).map((object) => object.key);
+      expect(await keysOf('r/x/')).toEqual(['r/x/1', 'r/x/2', 'r/x/3/4']);
+      expect(await keysOf('r/x/3/')).toEqual(['r/x/3/4']);
+      expect(await keysOf('r/x/', 'r/x/1')).toEqual(['r/x/2', 'r/x/3/4']);
+      expect(await keysOf('r/x/', 'r/x/3')).toEqual(['r/x/3/4']);
+      expect(await keysOf('r/x/3')).toEqual(['r/x/3/4']);
+      expect(await keysOf('r/z/')).toEqual([]);
+      expect(await keysOf('r/x/1/')).toEqual([]);
+      expect(await keysOf('r/')).toEqual(keys.filter((key) => key.startsWith('r/')).sort(byteOrder));
+    });
+
     it('starts after the given key and carries on across listing pages', async () => {
       const keys = Array.from({ length: 11 }, (_, index) => `logs/${String(index).padStart(2, '0')}.log`);
       keys.push('logs/07/inner', 'other/x');
