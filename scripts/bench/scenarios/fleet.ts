@@ -2,7 +2,9 @@
  * Fleet: many small files at 50 ms latency, at concurrency 1 and 16. Then "nothing new": the
  * same fleet, fully archived, passed over again (the second pass, and a third for the steady state).
  */
+import { createS3Client } from '../../../src/store/s3-store.js';
 import { archiverDefault, runArchiver, type PassResult } from '../archiver.js';
+import { measureStoreRates } from '../bucket.js';
 import type { BenchContext } from '../context.js';
 import { countByKind } from '../../../test/support/bucket-proxy.js';
 import { figure, type Figure } from '../stats.js';
@@ -13,7 +15,7 @@ export interface FleetResult {
   fileBytes: number;
   concurrency: number;
   c1: { instances: number; files: number; subset: boolean; filesPerSecond: Figure; passMs: Figure; wallMs: Figure; peakRss: Figure };
-  cN: { filesPerSecond: Figure; passMs: Figure; wallMs: Figure; peakRss: Figure; cpuSeconds: Figure; eventLoopDelayP99Ms: Figure; bucketRequestsPerFile: Figure; bucketRequests: Record<string, number> };
+  cN: { filesPerSecond: Figure; passMs: Figure; wallMs: Figure; peakRss: Figure; cpuSeconds: Figure; eventLoopDelayP99Ms: Figure; bucketRequestsPerFile: Figure; bucketRequests: Record<string, number>; storePutsPerSecond: Figure; floorRatio: Figure };
   speedup: Figure;
   nothingNew: NothingNewResult;
   passes: PassResult[];
@@ -55,7 +57,12 @@ export async function fleet(ctx: BenchContext): Promise<FleetResult> {
   const c1Ids = options.c1Full ? ids : ids.slice(0, Math.max(1, Math.round(ids.length * c1Share)));
 
   const c1 = { fps: [] as number[], pass: [] as number[], wall: [] as number[], rss: [] as number[] };
-  const cN = { fps: [] as number[], pass: [] as number[], wall: [] as number[], rss: [] as number[], cpu: [] as number[], eld: [] as number[], perFile: [] as number[] };
+  const cN = { fps: [] as number[], pass: [] as number[], wall: [] as number[], rss: [] as number[], cpu: [] as number[], eld: [] as number[], perFile: [] as number[], puts: [] as number[], floor: [] as number[] };
+  // The floor is measured right before and right after each pass, through the same counting
+  // proxy the pass writes through: this Swift's small-PUT rate wanders by a third over minutes.
+  const { swift } = ctx.bucket;
+  const viaProxy = { ...ctx.bucket, client: createS3Client({ region: swift.region, endpoint: proxy.endpoint, forcePathStyle: true, credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey }, maxSockets: 64 }) };
+  const putRate = async (tag: string) => (await measureStoreRates(viaProxy, `${ctx.runPrefix}fleet/floor-${tag}/`, 320, fleetConcurrency)).putPerSecond;
   const speedup: number[] = [];
   const second = emptyPass();
   const third = emptyPass();
@@ -74,6 +81,7 @@ export async function fleet(ctx: BenchContext): Promise<FleetResult> {
     c1.rss.push(one.maxRssBytes);
 
     ctx.progress(`${tag}: concurrency ${fleetConcurrency}, ${ids.length} instances`);
+    const putsBefore = await putRate(`${rep}-before`);
     proxy.reset();
     const many = await runArchiver(setup, { label: `fleet-c${fleetConcurrency} ${rep}`, instances: ids, prefix: `${ctx.runPrefix}fleet/c${fleetConcurrency}-${rep}/`, concurrency: fleetConcurrency, bucketEndpoint: proxy.endpoint });
     expectArchived(many, ids.length * filesPerInstance);
@@ -85,6 +93,8 @@ export async function fleet(ctx: BenchContext): Promise<FleetResult> {
     cN.cpu.push(many.cpuUserS + many.cpuSystemS);
     cN.eld.push(many.eventLoopDelayMs.p99);
     cN.perFile.push(proxy.requests.length / many.archived);
+    cN.puts.push((putsBefore + (await putRate(`${rep}-after`))) / 2);
+    cN.floor.push(cN.fps.at(-1)! / (cN.puts.at(-1)! / cN.perFile.at(-1)!));
     speedup.push(cN.fps.at(-1)! / c1.fps.at(-1)!);
 
     for (const [which, figures] of [['second', second], ['third', third]] as const) {
@@ -106,6 +116,7 @@ export async function fleet(ctx: BenchContext): Promise<FleetResult> {
     passes.push(one, many);
   }
 
+  viaProxy.client.destroy();
   return {
     instances: ids.length,
     files: ids.length * filesPerInstance,
@@ -128,6 +139,8 @@ export async function fleet(ctx: BenchContext): Promise<FleetResult> {
       cpuSeconds: figure(cN.cpu, 's'),
       eventLoopDelayP99Ms: figure(cN.eld, 'ms'),
       bucketRequestsPerFile: figure(cN.perFile, 'requests'),
+      storePutsPerSecond: figure(cN.puts, 'requests/s'),
+      floorRatio: figure(cN.floor, 'ratio'),
       bucketRequests,
     },
     speedup: figure(speedup, 'x'),
