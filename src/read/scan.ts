@@ -1,9 +1,10 @@
 /**
  * Finds the matching lines of a stream without looking at every line: each chunk's whole lines
  * are searched as one block (a byte search for a fixed string or for each of a pattern's
- * plain-text alternatives, one regular-expression scan otherwise), and only the lines a hit lands in are cut out and tested on their own, so the
- * result is exactly the per-line one. Line numbers come from counting newlines up to each hit.
- * For patterns the block search cannot serve (lookarounds), LineSplitter and `test` do it.
+ * plain-text alternatives, one regular-expression scan otherwise), and only the lines a hit
+ * lands in are cut out and tested on their own, so the result is exactly the per-line one. Line
+ * numbers come from counting newlines up to each hit. For patterns the block search cannot
+ * serve (lookarounds), LineSplitter and `test` do it.
  */
 import type { LineMatcher } from './match.js';
 

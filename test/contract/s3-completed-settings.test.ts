@@ -9,8 +9,8 @@ import { GetObjectRetentionCommand, GetObjectTaggingCommand, ListObjectVersionsC
 import { describe, expect, it, type TestContext } from 'vitest';
 import { isArchiveError } from '../../src/errors.js';
 import type { ObjectSettings } from '../../src/store/object-settings.js';
-import { createS3Client, createS3Store } from '../../src/store/s3-store.js';
-import { s3Target, uniquePrefix } from '../support/s3-target.js';
+import { createS3Store } from '../../src/store/s3-store.js';
+import { clientFor, recordCommandNames, s3Target, uniquePrefix } from '../support/s3-target.js';
 import { lockedBucket, storageSettingsRequired, unsupported, type StorageFeature } from '../support/storage-features.js';
 
 const MiB = 1024 * 1024;
@@ -30,21 +30,8 @@ describe('S3 store: tags and retention of multipart objects', () => {
 
   /** The store's own client, with every command it sends recorded by name. */
   const watchedClient = () => {
-    const client = createS3Client({
-      endpoint: target.endpoint,
-      region: target.region,
-      forcePathStyle: target.forcePathStyle,
-      credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-    });
-    const sent: string[] = [];
-    client.middlewareStack.add(
-      (next, context) => (args) => {
-        sent.push(context.commandName ?? 'unknown');
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordCommandNames' },
-    );
-    return { client, sent };
+    const client = clientFor(target);
+    return { client, sent: recordCommandNames(client) };
   };
 
   /** A real refusal by the server: every PutObjectTagging body is spoiled after it was built. */

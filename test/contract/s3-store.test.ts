@@ -3,19 +3,10 @@ import { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
-import { createS3Client, createS3Store } from '../../src/store/s3-store.js';
+import { createS3Store } from '../../src/store/s3-store.js';
 import { TEST_AK, TEST_SK } from '../support/secrets.js';
-import { s3Target, uniquePrefix, type S3Target } from '../support/s3-target.js';
+import { clientFor, recordCommandNames, s3Target, uniquePrefix, type S3Target } from '../support/s3-target.js';
 import { describeStoreContract } from './store-contract.js';
-
-function clientFor(target: S3Target) {
-  return createS3Client({
-    endpoint: target.endpoint,
-    region: target.region,
-    forcePathStyle: target.forcePathStyle,
-    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-  });
-}
 
 /** Deletes every object and aborts every upload under `prefix`: the shared bucket stays clean. */
 async function emptyPrefix(target: S3Target, prefix: string): Promise<void> {
@@ -32,16 +23,9 @@ async function emptyPrefix(target: S3Target, prefix: string): Promise<void> {
 describeStoreContract('S3', async ({ partSize, listPageSize }) => {
   const target = s3Target();
   const prefix = uniquePrefix('contract');
-  const requests: string[] = [];
   // The store's own client, watched: every command it sends is recorded by name.
   const client = clientFor(target);
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      requests.push(context.commandName ?? 'unknown');
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordCommandNames' },
-  );
+  const requests = recordCommandNames(client);
   const missingBucket = `no-such-bucket-${Date.now().toString(36)}`;
   return {
     store: createS3Store({ bucket: target.bucket, prefix, region: target.region, client, partSize, listPageSize }),
@@ -130,14 +114,7 @@ describe('S3 store', () => {
     const target = s3Target();
     const prefix = uniquePrefix('single-put');
     const client = clientFor(target);
-    const sent: string[] = [];
-    client.middlewareStack.add(
-      (next, context) => (args) => {
-        sent.push(context.commandName ?? 'unknown');
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordCommandNames' },
-    );
+    const sent = recordCommandNames(client);
     const store = createS3Store({ bucket: target.bucket, prefix, region: target.region, client });
     try {
       await store.upload('one.log', Readable.from([Buffer.from('hello')]));

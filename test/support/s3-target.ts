@@ -3,7 +3,9 @@
  * for the run, or the server named by S3_TEST_ENDPOINT. Each test works under its own prefix.
  */
 import { randomBytes } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import { createS3Client } from '../../src/store/s3-store.js';
 
 export interface S3Target {
   endpoint: string;
@@ -33,4 +35,27 @@ export function s3Target(): S3Target {
 export function uniquePrefix(name: string): string {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'test';
   return `tests/${slug}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}/`;
+}
+
+/** A client of the target, made as the archiver makes its own. */
+export function clientFor(target: S3Target): S3Client {
+  return createS3Client({
+    endpoint: target.endpoint,
+    region: target.region,
+    forcePathStyle: target.forcePathStyle,
+    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
+  });
+}
+
+/** Watches `client`: the name of every command it sends from now on, in order. */
+export function recordCommandNames(client: S3Client): string[] {
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(context.commandName ?? 'unknown');
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommandNames' },
+  );
+  return sent;
 }
