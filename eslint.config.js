@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = [
   ['errors.ts', 'retry.ts', 'task-pool.ts', 'redact.ts', 'calendar.ts', 'redis-log/'],
-  ['config/', 'dcs/', 'store/', 'schedule/'],
+  ['config/', 'dcs/', 'http/', 'store/', 'schedule/'],
   ['records/record.ts', 'records/layout.ts', 'records/retention.ts'],
   ['plan/'],
   ['events.ts'],

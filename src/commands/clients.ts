@@ -123,7 +123,7 @@ export function buildClients(config: Config, env: Env, onEvent: EventSink, effec
     headersMs: config.dcs.timeouts.headersSeconds * 1000,
     bodyMs: config.dcs.timeouts.bodySeconds * 1000,
   };
-  // One pool for API calls, sized to the concurrency limit (downloads open their own connections: src/transfer/socket-get.ts).
+  // One pool for API calls, sized to the concurrency limit (downloads open their own connections: src/http/socket-get.ts).
   const dispatcher = new Agent({
     connect: { timeout: timeouts.connectMs },
     connections: config.archive.concurrency * 2,

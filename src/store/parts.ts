@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ByteSource } from './store.js';
 
 /**
@@ -63,4 +63,29 @@ export class PartReader implements ByteSource {
     this.#rest = rest.subarray(max);
     return rest.subarray(0, max);
   }
+}
+
+/**
+ * A ByteSource read as a Readable: each read fills a buffer of its own (`readBytes`), since a
+ * stream's consumer may keep the chunks it is given (zlib works on its input later; ordered
+ * output holds a slot's chunks until its turn). At most one read is filled while one waits.
+ */
+export function byteSourceStream(source: ByteSource, readBytes: number): Readable {
+  return new Readable({
+    highWaterMark: readBytes,
+    async read() {
+      try {
+        const chunk = Buffer.allocUnsafe(readBytes);
+        const filled = await source.fill(chunk);
+        if (filled > 0) this.push(chunk.subarray(0, filled));
+        if (filled < chunk.length) this.push(null);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+    destroy(error, callback) {
+      source.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from './s3-client.js';
+import { createObjectReader } from './s3-object-reader.js';
 import { PartBudget } from './part-budget.js';
 import { PartReader } from './parts.js';
 import { sendInParts } from './s3-parts.js';
@@ -88,6 +89,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
     const context: S3ErrorContext = { operation, bucket, key, endpoint: endpointOrigin, region, secrets };
     return classifyS3Error(error, context, signal);
   };
+  const readObject = createObjectReader({ client, bucket, timeouts: options.timeouts ?? DEFAULT_STORE_TIMEOUTS, fail });
 
   /** A helper for the many calls that differ only in command and description. */
   async function send<T>(operation: string, key: string | undefined, signal: AbortSignal | undefined, call: () => Promise<T>) {
@@ -278,23 +280,7 @@ export function createS3Store(options: S3StoreOptions): BucketStore {
 
     async read(key, signal) {
       assertSafeKey(key);
-      const response = await send('read', base + key, signal, async () => {
-        try {
-          return await client.send(new GetObjectCommand({ Bucket: bucket, Key: base + key }), { abortSignal: signal });
-        } catch (error) {
-          if (isMissingObject(error)) return undefined;
-          throw error;
-        }
-      });
-      if (!response) return undefined;
-      if (!(response.Body instanceof Readable)) throw new ArchiveError('store', 'file', 'no-body', `read s3://${bucket}/${base}${key}: no body`);
-      // Errors while streaming are classified too, so deep verification can retry a reset.
-      const source = response.Body;
-      const out = new PassThrough();
-      source.once('error', (error) => out.destroy(fail(error, 'read', base + key, signal)));
-      out.once('close', () => source.destroy());
-      source.pipe(out);
-      return out;
+      return readObject(base + key, signal);
     },
 
     async head(key, signal) {

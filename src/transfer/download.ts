@@ -2,7 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { AbortedError, ArchiveError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { ByteSource } from '../store/store.js';
-import { GetFailure, socketGet, type ConnectOptions, type GetAnswer } from './socket-get.js';
+import { GetFailure, socketGet, type ConnectOptions, type GetAnswer } from '../http/socket-get.js';
 
 export interface DownloadOptions {
   /** Trusted certificates and name resolution for object storage; the system's when absent (tests point them at a local server). */

@@ -1,4 +1,4 @@
-import { Readable, pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { DcsApi } from '../dcs/types.js';
 import { ArchiveError, describeFailure, failureKind } from '../errors.js';
@@ -7,6 +7,7 @@ import type { PlannedFile } from '../plan/planner.js';
 import { EventTally, type EventCounts } from '../redis-log/tally.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { ObjectStorage } from '../store/object-settings.js';
+import { byteSourceStream } from '../store/parts.js';
 import type { BucketStore, ByteSource } from '../store/store.js';
 import { openDownload, type DownloadOptions } from './download.js';
 import { Meter } from './meter.js';
@@ -101,22 +102,7 @@ const GZIP_READ_BYTES = 64 * 1024;
  * of its own (compression is the one path that makes garbage per read; its output is much smaller).
  */
 function gzipped(source: ByteSource): Readable {
-  const raw = new Readable({
-    async read() {
-      try {
-        const chunk = Buffer.allocUnsafe(GZIP_READ_BYTES);
-        const filled = await source.fill(chunk);
-        if (filled > 0) this.push(chunk.subarray(0, filled));
-        if (filled < chunk.length) this.push(null);
-      } catch (error) {
-        this.destroy(error as Error);
-      }
-    },
-    destroy(error, callback) {
-      source.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
+  const raw = byteSourceStream(source, GZIP_READ_BYTES);
   const gzip = createGzip();
   pipeline(raw, gzip, () => {
     // Errors reach the upload through `gzip`, which pipeline destroys with the error.
