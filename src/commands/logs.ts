@@ -81,7 +81,8 @@ const NEWLINE = Buffer.from('\n');
 
 /** The source bytes as they are, or only the lines inside the window's times. */
 function toStdout(store: BucketStore, file: ArchivedFile, window: Window, out: Sink, signal: AbortSignal): Promise<ContentOutcome> {
-  if (!hasLineBounds(window)) return readContent(store, file.record, (chunk) => write(out, chunk), signal);
+  // Chunks are lent (readContent) and a stream may hold what it is given until it writes it: a copy.
+  if (!hasLineBounds(window)) return readContent(store, file.record, (chunk) => write(out, Buffer.from(chunk)), signal);
   const keep = lineWindow(window, file.record.date);
   let kept: Buffer[] = [];
   const onLine = (line: Buffer, _number: number, terminated: boolean) => {
@@ -110,7 +111,7 @@ async function toDirectory(store: BucketStore, file: ArchivedFile, dir: string, 
   });
   let outcome: ContentOutcome;
   try {
-    outcome = await readContent(store, record, (chunk) => write(sink, chunk), signal);
+    outcome = await readContent(store, record, (chunk) => write(sink, Buffer.from(chunk)), signal);
   } catch (error) {
     sink.destroy();
     await closed.catch(() => {});

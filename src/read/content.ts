@@ -8,6 +8,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { ArchiveRecord } from '../records/record.js';
+import { AbortedError } from '../errors.js';
+import { byteSourceStream } from '../store/parts.js';
 import type { BucketStore } from '../store/store.js';
 
 export interface ContentDigest {
@@ -33,7 +35,8 @@ export type ObjectRef = Pick<ArchiveRecord, 'key' | 'compression' | 'sha256' | '
  * Streams the object's source bytes to `onChunk` (awaited before the next chunk, so a slow
  * consumer slows the read instead of filling memory), then compares the SHA-256 and byte count
  * with the record. The chunks of a mismatching object have already been handed on when the
- * mismatch is known: the caller says so.
+ * mismatch is known: the caller says so. A chunk is lent: its bytes are the reader's only until
+ * the promise `onChunk` returns settles, so what must outlive that is copied by the caller.
  */
 export async function readContent(
   store: BucketStore,
@@ -49,7 +52,12 @@ export async function readContent(
   return { kind: 'verified', digest };
 }
 
-/** The digest of an object's source bytes, or undefined when it does not exist. */
+/** Bytes per read of a stored-as-it-came object: one buffer per object read, reused to its end. */
+const READ_BYTES = 256 * 1024;
+/** Bytes per read of a gzip object: zlib works on its input later, so each read is a buffer of its own. */
+const GZIP_READ_BYTES = 64 * 1024;
+
+/** The digest of an object's source bytes, or undefined when it does not exist. `onChunk`'s chunks are lent (readContent). */
 export async function streamContent(
   store: BucketStore,
   key: string,
@@ -62,27 +70,40 @@ export async function streamContent(
   const hash = createHash('sha256');
   let bytes = 0;
   let storedBytes = 0;
-  const counted = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      storedBytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  const consume = async (chunks: AsyncIterable<Buffer>) => {
-    for await (const chunk of chunks) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      await onChunk(chunk);
-    }
+  const take = async (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+    await onChunk(chunk);
   };
-  const options = signal ? { signal } : {};
+  const stop = () => source.destroy(new AbortedError('the read was stopped'));
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
-    if (compression === 'gzip') await pipeline(source, counted, createGunzip(), consume, options);
-    // Stored as it came: the stored bytes are the source bytes, counted once.
-    else await pipeline(source, consume, options);
+    if (compression === 'gzip') {
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          storedBytes += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      await pipeline(byteSourceStream(source, GZIP_READ_BYTES), counted, createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) await take(chunk);
+      });
+    } else {
+      // Stored as it came: the stored bytes are the source bytes, read into one buffer, lent out.
+      const buffer = Buffer.allocUnsafe(READ_BYTES);
+      for (;;) {
+        const filled = await source.fill(buffer);
+        if (filled > 0) await take(buffer.subarray(0, filled));
+        if (filled < buffer.length) break;
+      }
+    }
   } catch (error) {
+    source.destroy();
     if (!isZlibError(error)) throw error;
     return { sha256: '', bytes, storedBytes, corrupt: `not valid gzip (${(error as Error).message})` };
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
   return { sha256: hash.digest('hex'), bytes, storedBytes: compression === 'gzip' ? storedBytes : bytes };
 }

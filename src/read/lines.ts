@@ -2,7 +2,8 @@
  * Cuts a stream of chunks into lines as grep does: a line ends at `\n` (kept out of the line),
  * and bytes after the last `\n` are a last line of their own. Lines are handed on as views of the
  * chunk (no copy), except one that straddles chunks, so memory holds at most one chunk and one
- * line.
+ * line. A view is valid as long as the chunk is: a line kept past its chunk is copied by its
+ * taker. The splitter itself keeps only copies.
  */
 import type { BucketStore } from '../store/store.js';
 import { readContent, type ContentOutcome, type ObjectRef } from './content.js';
@@ -25,7 +26,8 @@ export class LineSplitter {
     let start = 0;
     let end = chunk.indexOf(0x0a, start);
     if (end === -1) {
-      this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+      // A chunk may be lent (readContent): what outlives this call is a copy.
+      this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk);
       return;
     }
     if (this.carry) {
@@ -54,7 +56,9 @@ export class LineSplitter {
 /**
  * An object's verified content (readContent) cut into lines: `onLine` sees each line as it
  * streams and may only gather; `flush` hands on what it gathered, awaited after every chunk and
- * once after the last line, so a slow consumer slows the read instead of filling memory.
+ * once after the last line, so a slow consumer slows the read instead of filling memory. The
+ * lines are views of a lent chunk, still valid when `flush` runs: what it hands to a stream is
+ * a copy.
  */
 export async function readLines(
   store: BucketStore,

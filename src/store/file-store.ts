@@ -8,6 +8,7 @@ import { AbortedError, ArchiveError } from '../errors.js';
 import { classifyFsError, codeOf, isMissing } from './fs-errors.js';
 import { assertSafeKey, assertSafePrefix, compareKeys } from './key-safety.js';
 import { PartReader } from './parts.js';
+import { fileSource } from './file-source.js';
 import type { BucketStore, PendingUpload, StoredObject } from './store.js';
 
 export interface FileStoreOptions {
@@ -222,11 +223,12 @@ export function createFileStore(options: FileStoreOptions): BucketStore {
         if (isMissing(error)) return undefined;
         throw fail(error, 'read', key);
       }
-      if (!(await file.stat()).isFile()) {
+      const info = await file.stat();
+      if (!info.isFile()) {
         await file.close();
         return undefined;
       }
-      return file.createReadStream() as Readable;
+      return fileSource(file, info.size, (error) => fail(error, 'read', key));
     },
 
     async head(key) {
@@ -392,3 +394,4 @@ function versionOf(info: BigIntStats): string {
 function storedObject(key: string, info: BigIntStats): StoredObject {
   return { key, size: Number(info.size), lastModified: new Date(Number(info.mtimeMs)), version: versionOf(info) };
 }
+

@@ -4,21 +4,21 @@
  * the SDK's GetObject. The SDK still decides where and as whom: the object URL comes from a
  * GetObject request it builds once and never sends (endpoint rules, path or virtual-host style),
  * and each GET is signed by the client's own signer with its own credentials. What it no longer
- * does per object is run its middleware stack and pipe the body through an IncomingMessage: on
- * a store bound by CPU that cost a search a third of its rate (scripts/bench, search row).
+ * does per object is run its middleware stack and hand the body on as an IncomingMessage's fresh
+ * buffers: the reader copies it into buffers of its own. On a store bound by CPU that cost a
+ * search a fifth of its rate (scripts/bench, search row).
  *
  * Failures come out as the SDK's would have: the error body's code and status go through
  * classifyS3Error, a missing key is `undefined`, and a failure before the body is tried again as
  * the SDK tries (three attempts in all, 100 ms base, full jitter).
  */
-import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ArchiveError } from '../errors.js';
 import { sleep as defaultSleep, withRetry, type RetryPolicy } from '../retry.js';
 import { GetFailure, socketGet, type GetAnswer } from '../http/socket-get.js';
 import type { StoreTimeouts } from './check-deadline.js';
-import { byteSourceStream } from './parts.js';
 import { isMissingObject } from './s3-errors.js';
+import type { ByteSource } from './store.js';
 
 export interface ObjectReaderOptions {
   client: S3Client;
@@ -26,19 +26,16 @@ export interface ObjectReaderOptions {
   timeouts: StoreTimeouts;
   /** Classifies a failure of `operation` on `key` (the store's own classifier). */
   fail: (error: unknown, operation: string, key: string, signal?: AbortSignal) => Error;
-  /** Bytes per read handed to the stream (default 256 KiB). */
-  readBytes?: number;
   retry?: RetryPolicy;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
 }
 
 /** Opens `fullKey` (bucket-relative) for reading; undefined when it does not exist. */
-export type ObjectReader = (fullKey: string, signal?: AbortSignal) => Promise<Readable | undefined>;
+export type ObjectReader = (fullKey: string, signal?: AbortSignal) => Promise<ByteSource | undefined>;
 
 /** The SDK's standard mode: three attempts, exponential from 100 ms with full jitter, capped at 20 s. */
 const SDK_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 20_000 };
-const READ_BYTES = 256 * 1024;
 const ERROR_BODY_BYTES = 64 * 1024;
 
 interface ObjectUrl {
@@ -50,7 +47,6 @@ interface ObjectUrl {
 
 export function createObjectReader(options: ObjectReaderOptions): ObjectReader {
   const { client, bucket, timeouts, fail } = options;
-  const readBytes = options.readBytes ?? READ_BYTES;
   const retry = options.retry ?? SDK_RETRY;
   const effects = { sleep: options.sleep ?? defaultSleep, random: options.random ?? Math.random };
   let located: Promise<ObjectUrl> | undefined;
@@ -69,17 +65,16 @@ export function createObjectReader(options: ObjectReaderOptions): ObjectReader {
       }
     });
     if (!answer) return undefined;
-    return byteSourceStream(
-      {
-        get size() {
-          return answer.body.size;
-        },
-        fill: (target) => answer.body.fill(target).catch((error: unknown) => Promise.reject(fail(networkShape(error), 'read', fullKey, signal))),
-        more: () => answer.body.more().catch((error: unknown) => Promise.reject(fail(networkShape(error), 'read', fullKey, signal))),
-        destroy: (error) => answer.body.destroy(error),
+    // Errors while the body streams are classified too, so deep verification can retry a reset.
+    const failed = (error: unknown) => Promise.reject(fail(networkShape(error), 'read', fullKey, signal));
+    return {
+      get size() {
+        return answer.body.size;
       },
-      readBytes,
-    );
+      fill: (target) => answer.body.fill(target).catch(failed),
+      more: () => answer.body.more().catch(failed),
+      destroy: (error) => answer.body.destroy(error),
+    };
   };
 
   async function open(url: ObjectUrl, fullKey: string, signal: AbortSignal | undefined): Promise<GetAnswer | undefined> {

@@ -88,8 +88,12 @@ export interface BucketStore {
   put(key: string, body: string | Uint8Array, options?: { contentType?: string; signal?: AbortSignal }): Promise<Written>;
   /** Reads a small object whole; undefined when it does not exist. */
   get(key: string, signal?: AbortSignal): Promise<{ body: Buffer; lastModified: Date } | undefined>;
-  /** Opens an object for streaming reads (deep verification); undefined when it does not exist. */
-  read(key: string, signal?: AbortSignal): Promise<Readable | undefined>;
+  /**
+   * Opens an object for streaming reads (the readers, deep verification); undefined when it does
+   * not exist. The reader fills buffers of its own, so a read makes no buffer per chunk; it
+   * destroys the source when it stops before the end.
+   */
+  read(key: string, signal?: AbortSignal): Promise<ByteSource | undefined>;
   head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
   /** Every object whose key starts with `prefix`, in key order; `startAfter` skips keys ≤ it. */
   list(prefix: string, options?: { startAfter?: string; signal?: AbortSignal }): AsyncIterable<StoredObject>;

@@ -6,19 +6,23 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, ArchiveError } from '../../src/errors.js';
 import { encodeKey } from '../../src/store/s3-object-reader.js';
 import { createS3Store } from '../../src/store/s3-store.js';
-import type { BucketStore } from '../../src/store/store.js';
+import type { BucketStore, ByteSource } from '../../src/store/store.js';
 import { countByKind, startCountingProxy, type CountingProxy } from '../support/bucket-proxy.js';
 import { s3Target, uniquePrefix } from '../support/s3-target.js';
 
-async function drain(stream: Readable): Promise<Buffer> {
+/** Every byte of a read, filled 64 KiB at a time as the readers fill. */
+async function drain(source: ByteSource): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  for (;;) {
+    const buffer = Buffer.alloc(64 * 1024);
+    const filled = await source.fill(buffer);
+    chunks.push(buffer.subarray(0, filled));
+    if (filled < buffer.length) return Buffer.concat(chunks);
+  }
 }
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {

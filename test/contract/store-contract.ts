@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError, ArchiveError } from '../../src/errors.js';
+import { byteSourceStream } from '../../src/store/parts.js';
 import type { BucketStore } from '../../src/store/store.js';
 
 export interface ContractStoreOptions {
@@ -78,7 +79,7 @@ export function describeStoreContract(name: string, makeStore: (options: Contrac
       expect(await store.head('big/twelve.log')).toMatchObject({ size });
       const readBack = await store.read('big/twelve.log');
       expect(readBack).toBeDefined();
-      expect(await sha256Of(readBack!)).toBe(digest());
+      expect(await sha256Of(byteSourceStream(readBack!, 64 * 1024))).toBe(digest());
       const sent = since();
       if (sent) {
         expect(sent.filter((request) => request === 'UploadPartCommand')).toHaveLength(3);
@@ -112,6 +113,27 @@ export function describeStoreContract(name: string, makeStore: (options: Contrac
       expect(await store.get('records/i-1/bytes.bin')).toBeUndefined();
       expect(await store.read('records/i-1/bytes.bin')).toBeUndefined();
       await store.delete('records/i-1/bytes.bin'); // deleting what is gone is not an error
+    });
+
+    it('reads an object into buffers the reader hands in, and stops reading once destroyed', async () => {
+      const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join(''));
+      await store.put('reads/whole.log', body);
+      const source = await store.read('reads/whole.log');
+      expect(source).toBeDefined();
+      expect(await source!.more()).toBe(true);
+      const first = Buffer.alloc(1000);
+      expect(await source!.fill(first)).toBe(1000);
+      const rest = Buffer.alloc(body.length);
+      const filled = await source!.fill(rest);
+      expect(Buffer.concat([first, rest.subarray(0, filled)])).toEqual(body);
+      expect(await source!.fill(Buffer.alloc(10))).toBe(0);
+      expect(await source!.more()).toBe(false);
+
+      const stopped = await store.read('reads/whole.log');
+      expect(await stopped!.fill(Buffer.alloc(10))).toBe(10);
+      stopped!.destroy();
+      await expect(stopped!.fill(Buffer.alloc(10))).rejects.toBeInstanceOf(Error);
+      await store.delete('reads/whole.log');
     });
 
     it('answers undefined for an object that does not exist, even where a longer key does', async () => {

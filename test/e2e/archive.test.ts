@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DcsSimulator, type SimLog } from '../../sim/index.js';
 import { createFileStore } from '../../src/store/file-store.js';
+import { byteSourceStream } from '../../src/store/parts.js';
 import { createS3Store } from '../../src/store/s3-store.js';
 import type { BucketStore } from '../../src/store/store.js';
 import { leakedSecrets, runCli, simEnv, type CliResult } from '../support/cli.js';
@@ -105,7 +106,7 @@ describe.each([
       const key = `${log.instanceId}/${DAY}/${log.fileName}`;
       const stream = await target.store.read(key);
       expect(stream, key).toBeDefined();
-      expect(await sha256Of(stream!)).toBe(await sim.sha256(log.id));
+      expect(await sha256Of(byteSourceStream(stream!, 64 * 1024))).toBe(await sim.sha256(log.id));
       const record = JSON.parse((await target.store.get(`records/${log.instanceId}/${DAY}/${log.fileName}.json`))!.body.toString());
       expect(record).toMatchObject({ schemaVersion: 1, projectId: TEST_PROJECT_ID, instanceId: log.instanceId, logId: log.id, key, bytes: log.size, storedBytes: log.size, sha256: await sim.sha256(log.id), partial: false });
       const manifest = JSON.parse((await target.store.get(`manifests/${log.instanceId}.json`))!.body.toString());
@@ -165,7 +166,7 @@ describe.each([
     const healed = await archive();
     expect(healed.code, healed.stdout).toBe(0);
     const stream = await target.store.read(`inst-0/${OLDEST}/${victim.fileName}`);
-    expect(await sha256Of(stream!)).toBe(await sim.sha256(victim.id));
+    expect(await sha256Of(byteSourceStream(stream!, 64 * 1024))).toBe(await sim.sha256(victim.id));
   }, 120_000);
 
   it('stops at once on wrong credentials, with a clear message, exit 1 and no retry storm', async () => {

@@ -8,10 +8,12 @@ import { ArchiveError } from '../../src/errors.js';
 import { manifestKey, recordKey } from '../../src/records/layout.js';
 import type { ArchiveRecord, Manifest } from '../../src/records/record.js';
 import { createFileStore } from '../../src/store/file-store.js';
+import { PartReader } from '../../src/store/parts.js';
 import type { BucketStore } from '../../src/store/store.js';
 import { isProblem, type Finding, type Problem } from '../../src/verify/findings.js';
 import { verifyBucket, type VerifyOptions } from '../../src/verify/verify-bucket.js';
 import { archiveFleet, INSTANCE_A, INSTANCE_B } from '../support/archived-fleet.js';
+import { watchEnd } from '../support/byte-source.js';
 
 const NOW = () => new Date();
 const HOUR = 3_600_000;
@@ -307,12 +309,11 @@ describe('verifyBucket on an archive made by a real pass', () => {
     const watched: BucketStore = {
       ...store,
       async read(key, signal) {
-        const stream = await store.read(key, signal);
-        if (!stream) return stream;
+        const source = await store.read(key, signal);
+        if (!source) return source;
         open++;
         most = Math.max(most, open);
-        stream.once('end', () => open--);
-        return stream;
+        return watchEnd(source, () => open--);
       },
     };
     const { summary } = await audit(watched, { deep: true, deepConcurrency: 2, concurrency: 8 });
@@ -363,7 +364,7 @@ describe('verifyBucket on an archive made by a real pass', () => {
       ...store,
       async read(key, signal) {
         if (key !== victim.record.key) return store.read(key, signal);
-        return Readable.from([Buffer.alloc(10)]);
+        return new PartReader(Readable.from([Buffer.alloc(10)]));
       },
     };
     const { problems } = await audit(short, { deep: true });

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readArchiveEvents, type EventsProblem } from '../../../src/read/archive-events.js';
 import { EventSummary } from '../../../src/read/event-summary.js';
@@ -11,6 +10,7 @@ import type { ArchivedFile, Selected } from '../../../src/read/select.js';
 import type { ArchiveRecord } from '../../../src/records/record.js';
 import { createFileStore } from '../../../src/store/file-store.js';
 import type { BucketStore } from '../../../src/store/store.js';
+import { watchEnd } from '../../support/byte-source.js';
 
 function record(key: string, body: string): ArchiveRecord {
   const bytes = Buffer.byteLength(body);
@@ -60,8 +60,7 @@ function gatedStore(inner: BucketStore) {
       most = Math.max(most, inFlight);
       await (waiting.get(key) ?? Promise.resolve());
       const source = await inner.read(key, signal);
-      source?.once('close', () => inFlight--);
-      return source as Readable | undefined;
+      return source && watchEnd(source, () => inFlight--);
     },
   };
   return {
