@@ -11,10 +11,10 @@
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { URL } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { request } from 'undici';
 import { createDcsClient } from '../../../dist/dcs/client.js';
+import { usualClient } from './usual-client.mjs';
 
 const job = JSON.parse(process.argv[2] ?? '{}');
 const loopback = (url) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(url).hostname);
@@ -27,14 +27,7 @@ const dcs = createDcsClient({
   auth: { kind: 'aksk', accessKey: process.env.HUAWEICLOUD_SDK_AK ?? '', secretKey: process.env.HUAWEICLOUD_SDK_SK ?? '' },
   allowHttp: true,
 });
-// What S3-compatible stores need of any client (docs/s3-servers.md), and nothing more.
-const client = new S3Client({
-  region: 'us-east-1',
-  endpoint: job.endpoint,
-  forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+const client = usualClient(job.endpoint);
 const cpu = process.cpuUsage();
 const started = performance.now();
 const link = await dcs.getDownloadLink(job.dcs.instanceId, job.dcs.logId);
