@@ -37,6 +37,6 @@ source "$dir/env"
 export AWS_EC2_METADATA_DISABLED=true
 export S3_TEST_STORAGE_SETTINGS=required
 
-npx vitest run --project contract test/contract/s3-store.test.ts test/contract/s3-completed-settings.test.ts
+npx vitest run --project contract test/contract/s3-store.test.ts test/contract/s3-completed-settings.test.ts test/contract/s3-object-reader.test.ts
 npx vitest run --project e2e
 echo "test-ceph-rgw: passed in $((SECONDS - started)) s"

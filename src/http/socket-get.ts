@@ -1,6 +1,5 @@
 import { connect as netConnect, type LookupFunction, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ByteSource } from '../store/store.js';
 
 /** How to reach object storage: connect settings a test can point at a local server. */
 export interface ConnectOptions {
@@ -167,9 +166,10 @@ interface Pending {
 /**
  * A response body read by copying into buffers the reader owns. Between two `fill`s the socket
  * is paused with the unread rest of its last read held, so the read buffer is never overwritten
- * before its bytes are copied out.
+ * before its bytes are copied out. It has the shape of the store's ByteSource (store.ts), which
+ * downloads and reads hand on; this layer below the store does not name it.
  */
-export class SocketBody implements ByteSource {
+export class SocketBody {
   size: number | undefined;
   onStarted: () => void = () => {};
   #framing: Framing = { kind: 'close' };
