@@ -178,6 +178,8 @@ export class SocketBody {
   #pending: Pending | undefined;
   #failure: unknown;
   #done = false;
+  /** The server closed its side; held bytes may still be read. */
+  #closed = false;
   #remaining = 0;
   /** Chunked framing: the line being read (a size or a trailer), or the CRLF after a chunk. */
   #chunk: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
@@ -210,13 +212,15 @@ export class SocketBody {
     return false;
   }
 
+  /**
+   * The server closed its side. Bytes may still be held: a TLS socket delivers the close after
+   * the last data even while paused. Whether the body ended whole is decided once they are read.
+   */
   end(): void {
-    if (this.#done) return;
-    if (this.#framing.kind === 'close') {
-      this.#finish();
-      return;
-    }
-    this.fail(new GetFailure('body', 'closed-early'));
+    if (this.#done || this.#failure !== undefined) return;
+    this.#closed = true;
+    if (this.#pending) this.#drain();
+    else if (this.#held === undefined) this.#settleClosed();
   }
 
   fail(failure: unknown): void {
@@ -273,10 +277,19 @@ export class SocketBody {
       view = this.#step(view, pending);
     }
     this.#held = view !== undefined && view.length > 0 && !this.#done ? view : undefined;
+    if (this.#closed && this.#held === undefined && this.#framing.kind === 'close') this.#finish();
     if (pending.filled === pending.target.length || this.#done) {
       this.#pending = undefined;
       pending.resolve(pending.filled);
+      return;
     }
+    if (this.#closed && this.#held === undefined) this.#settleClosed();
+  }
+
+  /** Closed by the server with nothing held: the end of a close-framed body, else a truncation. */
+  #settleClosed(): void {
+    if (this.#framing.kind === 'close') this.#finish();
+    else this.fail(new GetFailure('body', 'closed-early'));
   }
 
   /** Consumes bytes of `view` (body bytes into the target, framing bytes read); returns the rest. */

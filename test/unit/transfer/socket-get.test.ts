@@ -107,6 +107,25 @@ describe('downloads read straight into the reader’s buffers', () => {
     expect(await opened.body.fill(Buffer.alloc(10))).toBe(0);
   });
 
+  it('reads a body that arrived whole, with the close, before the first fill', async () => {
+    const body = bytes(3000);
+    answers['/at-once-length'] = (socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n'), body]));
+    answers['/at-once-close'] = (socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), body]));
+    for (const path of ['/at-once-length', '/at-once-close']) {
+      const opened = await openDownload(`${base}${path}`, options);
+      await new Promise((resolve) => setTimeout(resolve, 30)); // the reader is busy elsewhere meanwhile
+      expect(await readAll(opened.body, 4096), path).toEqual(body);
+    }
+  });
+
+  it('still fails a body cut short when the close came before the first fill', async () => {
+    answers['/at-once-short'] = (socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n'), bytes(1000)]));
+    const opened = await openDownload(`${base}/at-once-short`, options);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const error = await readAll(opened.body, 4096).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'retryable', code: 'truncated' });
+  });
+
   it('stops a download when its signal aborts, mid-body', async () => {
     answers['/stall'] = (socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc');
     const controller = new AbortController();
