@@ -65,6 +65,19 @@ export class PartReader implements ByteSource {
   }
 }
 
+/** `source`, whose failed fills reject with `classify(error)` instead: errors classified once, at the edge. */
+export function classifiedSource(source: ByteSource, classify: (error: unknown) => unknown): ByteSource {
+  const failed = (error: unknown) => Promise.reject(classify(error));
+  return {
+    get size() {
+      return source.size;
+    },
+    fill: (target) => source.fill(target).catch(failed),
+    more: () => source.more().catch(failed),
+    destroy: (error) => source.destroy(error),
+  };
+}
+
 /**
  * A ByteSource read as a Readable: each read fills a buffer of its own (`readBytes`), since a
  * stream's consumer may keep the chunks it is given (zlib works on its input later; ordered

@@ -17,6 +17,7 @@ import { ArchiveError } from '../errors.js';
 import { sleep as defaultSleep, withRetry, type RetryPolicy } from '../retry.js';
 import { GetFailure, socketGet, type GetAnswer } from '../http/socket-get.js';
 import type { StoreTimeouts } from './check-deadline.js';
+import { classifiedSource } from './parts.js';
 import { isMissingObject } from './s3-errors.js';
 import type { ByteSource } from './store.js';
 
@@ -66,15 +67,7 @@ export function createObjectReader(options: ObjectReaderOptions): ObjectReader {
     });
     if (!answer) return undefined;
     // Errors while the body streams are classified too, so deep verification can retry a reset.
-    const failed = (error: unknown) => Promise.reject(fail(networkShape(error), 'read', fullKey, signal));
-    return {
-      get size() {
-        return answer.body.size;
-      },
-      fill: (target) => answer.body.fill(target).catch(failed),
-      more: () => answer.body.more().catch(failed),
-      destroy: (error) => answer.body.destroy(error),
-    };
+    return classifiedSource(answer.body, (error) => fail(networkShape(error), 'read', fullKey, signal));
   };
 
   async function open(url: ObjectUrl, fullKey: string, signal: AbortSignal | undefined): Promise<GetAnswer | undefined> {

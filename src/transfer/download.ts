@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { AbortedError, ArchiveError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { classifiedSource } from '../store/parts.js';
 import type { ByteSource } from '../store/store.js';
 import { GetFailure, socketGet, type ConnectOptions, type GetAnswer } from '../http/socket-get.js';
 
@@ -92,14 +93,7 @@ function classifiedBody(body: ByteSource, url: URL): ByteSource {
     : error instanceof GetFailure && error.stage === 'aborted' ? new AbortedError('stopped while downloading')
     : error instanceof GetFailure ? new ArchiveError('download', 'retryable', 'truncated', `download of ${redactUrl(url.toString())} broke off: ${error.code}`)
     : error;
-  return {
-    get size() {
-      return body.size;
-    },
-    fill: (target) => body.fill(target).catch((error: unknown) => Promise.reject(classify(error))),
-    more: () => body.more().catch((error: unknown) => Promise.reject(classify(error))),
-    destroy: (error) => body.destroy(error),
-  };
+  return classifiedSource(body, classify);
 }
 
 function checkedUrl(link: string, allowHttp: boolean): URL {
