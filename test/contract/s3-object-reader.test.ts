@@ -10,20 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, ArchiveError } from '../../src/errors.js';
 import { encodeKey } from '../../src/store/s3-object-reader.js';
 import { createS3Store } from '../../src/store/s3-store.js';
-import type { BucketStore, ByteSource } from '../../src/store/store.js';
+import type { BucketStore } from '../../src/store/store.js';
 import { countByKind, startCountingProxy, type CountingProxy } from '../support/bucket-proxy.js';
+import { readAll } from '../support/byte-source.js';
 import { s3Target, uniquePrefix } from '../support/s3-target.js';
 
-/** Every byte of a read, filled 64 KiB at a time as the readers fill. */
-async function drain(source: ByteSource): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for (;;) {
-    const buffer = Buffer.alloc(64 * 1024);
-    const filled = await source.fill(buffer);
-    chunks.push(buffer.subarray(0, filled));
-    if (filled < buffer.length) return Buffer.concat(chunks);
-  }
-}
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -66,7 +57,7 @@ describe('S3 store reads', () => {
     proxy.reset();
     const read = await store.read('plain.log');
     expect(read).toBeDefined();
-    const got = await drain(read!);
+    const got = await readAll(read!);
     expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
     // Where objects live is resolved without a request: the one GET is the object's.
     expect(countByKind(proxy.requests)).toEqual({ 'GET object': 1 });
@@ -79,7 +70,7 @@ describe('S3 store reads', () => {
       await store.put(key, `object ${index}\n`);
       const read = await store.read(key);
       expect(read, key).toBeDefined();
-      expect((await drain(read!)).toString(), key).toBe(`object ${index}\n`);
+      expect((await readAll(read!)).toString(), key).toBe(`object ${index}\n`);
     }
   });
 
@@ -107,7 +98,7 @@ describe('S3 store reads', () => {
     proxy.inject((request) => (request.kind === 'GET object' && refusals-- > 0 ? { status: 503, code: 'SlowDown' } : undefined));
     proxy.reset();
     const read = await store.read('plain.log');
-    expect((await drain(read!)).length).toBe(body.length);
+    expect((await readAll(read!)).length).toBe(body.length);
     expect(proxy.requests.map((request) => request.status)).toEqual([503, 200]);
 
     proxy.inject((request) => (request.kind === 'GET object' ? { status: 503, code: 'SlowDown' } : undefined));
@@ -144,7 +135,7 @@ describe('S3 store reads from a server that breaks off', () => {
   it('fails the stream with a retryable network error naming the key', async () => {
     const store = storeAt(endpoint, 'p/');
     const read = await store.read('i-1/short.log');
-    const error = await caught(drain(read!));
+    const error = await caught(readAll(read!));
     expect(error).toBeInstanceOf(ArchiveError);
     expect(error).toMatchObject({ kind: 'retryable', code: 'network' });
     expect((error as Error).message).toContain('p/i-1/short.log');

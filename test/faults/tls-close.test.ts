@@ -7,20 +7,10 @@ import { createServer, type Server } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDownload } from '../../src/transfer/download.js';
-import type { ByteSource } from '../../src/store/store.js';
+import { readAll } from '../support/byte-source.js';
 import { selfSignedCertificate, type Certificate } from './tls.js';
 
 const body = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 251));
-
-async function readAll(source: ByteSource): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const buffer = Buffer.alloc(4096);
-  for (;;) {
-    const filled = await source.fill(buffer);
-    parts.push(Buffer.from(buffer.subarray(0, filled)));
-    if (filled < buffer.length) return Buffer.concat(parts);
-  }
-}
 
 describe('TLS downloads that end before the first fill', () => {
   let certificate: Certificate | { unavailable: string };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../../src/errors.js';
 import { openDownload } from '../../../src/transfer/download.js';
 import type { ByteSource } from '../../../src/store/store.js';
+import { readAll as readAllOf } from '../../support/byte-source.js';
 
 const options = { allowHttp: true, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
 const bytes = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 7) % 251));
@@ -11,16 +12,8 @@ const bytes = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (
 /** Answers each path with raw bytes, written in the pieces given, so framing can split anywhere. */
 const answers: Record<string, (socket: Socket) => void> = {};
 
-/** Reads a source to its end through one reused buffer, as the store does. */
-async function readAll(source: ByteSource, bufferBytes = 1000): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const buffer = Buffer.alloc(bufferBytes);
-  for (;;) {
-    const filled = await source.fill(buffer);
-    parts.push(Buffer.from(buffer.subarray(0, filled)));
-    if (filled < buffer.length) return Buffer.concat(parts);
-  }
-}
+/** A source to its end through one reused buffer smaller than most bodies here. */
+const readAll = (source: ByteSource, bufferBytes = 1000) => readAllOf(source, bufferBytes);
 
 describe('downloads read straight into the reader’s buffers', () => {
   let server: Server;
